@@ -1,0 +1,65 @@
+"""Typed errors. Every failure pyrun reports is one of these, turned into one message at the CLI edge."""
+
+
+class PyrunError(Exception):
+    """A failure with a message fit for the user; exit_code is what the CLI exits with."""
+
+    exit_code = 1
+
+    def __init__(self, message, exit_code=None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self):
+        return str(self)
+
+
+class UsageError(PyrunError):
+    """Bad command-line usage."""
+
+
+class ConfigError(PyrunError):
+    """config.json is missing, not JSON, or not valid (the message names the field)."""
+
+
+class ContainerNotFound(PyrunError):
+    def __init__(self, container_id):
+        super().__init__(f"container {container_id} does not exist")
+        self.container_id = container_id
+
+
+class ContainerExists(PyrunError):
+    def __init__(self, container_id):
+        super().__init__(f"container {container_id} already exists")
+
+
+class InvalidState(PyrunError):
+    """The operation is not allowed in the container's current state."""
+
+
+class NotRunning(InvalidState):
+    def __init__(self, container_id=None):
+        super().__init__("container not running")
+
+
+class ExecutableNotFound(PyrunError):
+    def __init__(self, name):
+        super().__init__(f'exec: "{name}": executable file not found in $PATH')
+
+
+class HookError(PyrunError):
+    """A lifecycle hook failed or timed out."""
+
+
+class CgroupError(PyrunError):
+    """A cgroup could not be created, configured or removed."""
+
+
+class Unsupported(PyrunError):
+    """The config asks for something this host (or pyrun) cannot do."""
+
+
+class SetupError(PyrunError):
+    """A step of container setup failed (reported from inside the container's init)."""

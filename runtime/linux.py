@@ -1,0 +1,201 @@
+"""The syscall layer: every ctypes call pyrun makes into the kernel, and their constants.
+
+Nothing else in pyrun loads libc or calls ``syscall()``; what the standard library already
+wraps (os.fork, os.setresuid, os.mknod, socket.sethostname, ...) is used from there instead.
+Each wrapper raises OSError with the errno on failure, so callers handle one kind of error.
+Keep this module small enough to read in one sitting: add a wrapper here only when a
+concern needs a call the standard library does not have.
+"""
+
+import ctypes
+import os
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+
+# x86_64 syscall numbers (the only architecture pyrun targets today).
+SYS_capget = 125
+SYS_capset = 126
+SYS_pivot_root = 155
+SYS_ioprio_set = 251
+SYS_keyctl = 250
+SYS_sched_setattr = 314
+SYS_bpf = 321
+SYS_pidfd_send_signal = 424
+SYS_open_tree = 428
+SYS_move_mount = 429
+SYS_pidfd_open = 434
+SYS_clone3 = 435
+SYS_close_range = 436
+SYS_mount_setattr = 442
+
+# Namespace flags (clone/unshare/setns).
+CLONE_NEWTIME = 0x00000080
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+# mount(2) flags.
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_SYNCHRONOUS = 0x10
+MS_REMOUNT = 0x20
+MS_MANDLOCK = 0x40
+MS_DIRSYNC = 0x80
+MS_NOSYMFOLLOW = 0x100
+MS_NOATIME = 0x400
+MS_NODIRATIME = 0x800
+MS_BIND = 0x1000
+MS_MOVE = 0x2000
+MS_REC = 0x4000
+MS_SILENT = 0x8000
+MS_UNBINDABLE = 1 << 17
+MS_PRIVATE = 1 << 18
+MS_SLAVE = 1 << 19
+MS_SHARED = 1 << 20
+MS_RELATIME = 1 << 21
+MS_STRICTATIME = 1 << 24
+MS_LAZYTIME = 1 << 25
+MS_PROPAGATION = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED
+
+MNT_FORCE = 1
+MNT_DETACH = 2
+
+# prctl(2) options.
+PR_SET_PDEATHSIG = 1
+PR_GET_DUMPABLE = 3
+PR_SET_DUMPABLE = 4
+PR_SET_KEEPCAPS = 8
+PR_SET_NAME = 15
+PR_CAPBSET_READ = 23
+PR_CAPBSET_DROP = 24
+PR_SET_SECUREBITS = 28
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_GET_NO_NEW_PRIVS = 39
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_RAISE = 2
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+
+CLOSE_RANGE_CLOEXEC = 1 << 2
+
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def _check(ret, what=""):
+    if ret < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}" if what else os.strerror(err))
+    return ret
+
+
+def _b(s):
+    if s is None:
+        return None
+    return s.encode() if isinstance(s, str) else s
+
+
+def syscall(number, *args):
+    """Raw syscall with integer or pointer arguments; raises OSError on -1."""
+    return _check(_syscall(ctypes.c_long(number), *args), f"syscall {number}")
+
+
+def mount(source, target, fstype, flags=0, data=None):
+    ret = _libc.mount(_b(source), _b(target), _b(fstype), ctypes.c_ulong(flags), _b(data))
+    if ret < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {source} to {target}: {os.strerror(err)}")
+
+
+def umount2(target, flags=0):
+    if _libc.umount2(_b(target), flags) < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"umount {target}: {os.strerror(err)}")
+
+
+def pivot_root(new_root, put_old):
+    _check(_syscall(SYS_pivot_root, _b(new_root), _b(put_old)), "pivot_root")
+
+
+def unshare(flags):
+    _check(_libc.unshare(flags), "unshare")
+
+
+def setns(fd, nstype=0):
+    _check(_libc.setns(fd, nstype), "setns")
+
+
+def setdomainname(name):
+    data = _b(name)
+    _check(_libc.setdomainname(data, len(data)), "setdomainname")
+
+
+def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
+    return _check(_libc.prctl(option, ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
+                              ctypes.c_ulong(arg4), ctypes.c_ulong(arg5)), f"prctl {option}")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def capget(pid=0):
+    """Return (effective, permitted, inheritable) as 64-bit masks."""
+    hdr = _CapHeader(_LINUX_CAPABILITY_VERSION_3, pid)
+    data = (_CapData * 2)()
+    _check(_syscall(SYS_capget, ctypes.byref(hdr), data), "capget")
+    return tuple(getattr(data[0], f) | (getattr(data[1], f) << 32)
+                 for f in ("effective", "permitted", "inheritable"))
+
+
+def capset(effective, permitted, inheritable):
+    hdr = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    for i in (0, 1):
+        shift = 32 * i
+        data[i].effective = (effective >> shift) & 0xFFFFFFFF
+        data[i].permitted = (permitted >> shift) & 0xFFFFFFFF
+        data[i].inheritable = (inheritable >> shift) & 0xFFFFFFFF
+    _check(_syscall(SYS_capset, ctypes.byref(hdr), data), "capset")
+
+
+def close_range(first, last=0xFFFFFFFF, flags=0):
+    _check(_syscall(SYS_close_range, ctypes.c_uint(first), ctypes.c_uint(last),
+                    ctypes.c_uint(flags)), "close_range")
+
+
+def personality(persona):
+    ret = _libc.personality(ctypes.c_ulong(persona))
+    return _check(ret, "personality")
+
+
+def ioprio_set(which, who, ioprio):
+    _check(_syscall(SYS_ioprio_set, which, who, ioprio), "ioprio_set")
+
+
+def join_session_keyring(name=None):
+    """keyctl(KEYCTL_JOIN_SESSION_KEYRING): a fresh session keyring for the container."""
+    return _check(_syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, _b(name)), "keyctl")
+
+
+def pidfd_open(pid, flags=0):
+    return _check(_syscall(SYS_pidfd_open, pid, flags), "pidfd_open")
+
+
+def pidfd_send_signal(pidfd, sig, flags=0):
+    _check(_syscall(SYS_pidfd_send_signal, pidfd, sig, None, flags), "pidfd_send_signal")
