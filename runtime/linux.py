@@ -199,3 +199,18 @@ def pidfd_open(pid, flags=0):
 
 def pidfd_send_signal(pidfd, sig, flags=0):
     _check(_syscall(SYS_pidfd_send_signal, pidfd, sig, None, flags), "pidfd_send_signal")
+
+
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def mount_setattr(dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
+    attr = _MountAttr(attr_set, attr_clr, propagation, userns_fd)
+    _check(_syscall(SYS_mount_setattr, dirfd, _b(path), ctypes.c_uint(flags), ctypes.byref(attr),
+                    ctypes.c_size_t(ctypes.sizeof(attr))), "mount_setattr")
