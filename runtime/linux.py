@@ -214,3 +214,21 @@ def mount_setattr(dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_
     attr = _MountAttr(attr_set, attr_clr, propagation, userns_fd)
     _check(_syscall(SYS_mount_setattr, dirfd, _b(path), ctypes.c_uint(flags), ctypes.byref(attr),
                     ctypes.c_size_t(ctypes.sizeof(attr))), "mount_setattr")
+
+
+# --- process scheduling (runtime/process/sched.py) ---
+SCHED_ATTR_SIZE_VER1 = 56
+
+
+class _SchedAttr(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_uint32), ("sched_policy", ctypes.c_uint32),
+                ("sched_flags", ctypes.c_uint64), ("sched_nice", ctypes.c_int32),
+                ("sched_priority", ctypes.c_uint32), ("sched_runtime", ctypes.c_uint64),
+                ("sched_deadline", ctypes.c_uint64), ("sched_period", ctypes.c_uint64),
+                ("sched_util_min", ctypes.c_uint32), ("sched_util_max", ctypes.c_uint32)]
+
+
+def sched_setattr(pid, policy, flags=0, nice=0, priority=0, runtime=0, deadline=0, period=0):
+    """sched_setattr(2): the one call that sets every policy, SCHED_DEADLINE included."""
+    attr = _SchedAttr(SCHED_ATTR_SIZE_VER1, policy, flags, nice, priority, runtime, deadline, period, 0, 0)
+    _check(_syscall(SYS_sched_setattr, pid, ctypes.byref(attr), 0), "sched_setattr")

@@ -1,0 +1,170 @@
+"""Linux capabilities of the container process: process.capabilities parsed into five 64-bit
+masks, and applied in runc's order (bounding set while still privileged, KEEPCAPS across the
+uid switch, then effective/permitted/inheritable and the ambient set).
+
+Names are accepted exactly as runc accepts them ("CAP_CHOWN"). A name Linux does not know is a
+ConfigError; a capability this kernel lacks (above /proc/sys/kernel/cap_last_cap) is skipped
+with a warning, as runc does.
+"""
+
+from dataclasses import dataclass
+
+from runtime import linux
+from runtime.errors import ConfigError, SetupError
+
+# Every Linux capability up to CAP_CHECKPOINT_RESTORE, indexed by number.
+CAP_NAMES = (
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+)
+CAP_NUMBERS = {name: number for number, name in enumerate(CAP_NAMES)}
+SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
+
+_last_cap = None
+
+
+@dataclass(frozen=True)
+class CapSets:
+    """The five capability sets as bit masks (bit n = capability n)."""
+
+    bounding: int = 0
+    effective: int = 0
+    permitted: int = 0
+    inheritable: int = 0
+    ambient: int = 0
+    # Known names this kernel lacks, skipped (runc warns about them and goes on).
+    unavailable: tuple = ()
+
+
+def last_cap():
+    """The highest capability number the running kernel knows."""
+    global _last_cap
+    if _last_cap is None:
+        try:
+            with open("/proc/sys/kernel/cap_last_cap") as f:
+                _last_cap = int(f.read())
+        except (OSError, ValueError):
+            _last_cap = len(CAP_NAMES) - 1
+    return _last_cap
+
+
+def parse(caps, warn=None):
+    """process.capabilities (a dict of five name lists, or None for no capabilities) -> CapSets.
+
+    warn(message) is called once when some known capabilities are missing from this kernel.
+    """
+    if caps is None:
+        return CapSets()
+    if not isinstance(caps, dict):
+        raise ConfigError("process.capabilities: must be an object")
+    top = last_cap()
+    masks = {}
+    unavailable = []
+    for set_name in SETS:
+        names = caps.get(set_name)
+        if names is None:
+            names = []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"process.capabilities.{set_name}: must be a list of strings")
+        mask = 0
+        for name in names:
+            number = CAP_NUMBERS.get(name)
+            if number is None:
+                raise ConfigError(f'process.capabilities.{set_name}: unknown capability "{name}"')
+            if number > top:
+                if name not in unavailable:
+                    unavailable.append(name)
+                continue
+            mask |= 1 << number
+        masks[set_name] = mask
+    if unavailable and warn is not None:
+        warn("ignoring unknown or unavailable capabilities: [" + " ".join(sorted(unavailable)) + "]")
+    return CapSets(unavailable=tuple(unavailable), **masks)
+
+
+def names(mask):
+    """The capability names set in mask, in number order (unknown bits as "CAP_<n>")."""
+    out = []
+    number = 0
+    while mask >> number:
+        if mask >> number & 1:
+            out.append(CAP_NAMES[number] if number < len(CAP_NAMES) else f"CAP_{number}")
+        number += 1
+    return out
+
+
+def bounding_set():
+    """The calling thread's bounding set as a mask."""
+    mask = 0
+    for number in range(last_cap() + 1):
+        if linux.prctl(linux.PR_CAPBSET_READ, number) == 1:
+            mask |= 1 << number
+    return mask
+
+
+def drop_bounding(capsets):
+    """Drop every capability not in capsets.bounding from the bounding set.
+
+    Needs CAP_SETPCAP in the effective set: call it while still privileged, before the uid switch.
+    """
+    current = bounding_set()
+    for number in range(last_cap() + 1):
+        bit = 1 << number
+        if current & bit and not capsets.bounding & bit:
+            try:
+                linux.prctl(linux.PR_CAPBSET_DROP, number)
+            except OSError as err:
+                raise SetupError(f"unable to apply bounding set: drop {CAP_NAMES[number]}: "
+                                 f"{err.strerror or err}") from None
+
+
+def keep_across_setuid():
+    """PR_SET_KEEPCAPS: the permitted set survives a setresuid from root to another uid."""
+    linux.prctl(linux.PR_SET_KEEPCAPS, 1)
+
+
+def apply(capsets, warn=None):
+    """Set the process's capabilities to exactly capsets; call after the uid switch.
+
+    Order as runc: bounding (if drop_bounding was not called before, it is done here from the
+    retained permitted set), then capset(effective, permitted, inheritable), then the ambient
+    set raised cap by cap, and KEEPCAPS cleared. An ambient capability the kernel refuses
+    (it must also be permitted and inheritable) is reported through warn, as runc warns.
+    Returns the ambient capabilities that could not be raised, as a mask.
+    """
+    if bounding_set() & ~capsets.bounding:
+        # After setresuid to non-root the effective set is empty; CAP_SETPCAP is needed to
+        # drop from the bounding set, so take back what is still permitted first.
+        _effective, permitted, inheritable = linux.capget()
+        try:
+            linux.capset(permitted, permitted, inheritable)
+        except OSError:
+            pass
+        drop_bounding(capsets)
+    try:
+        linux.capset(capsets.effective, capsets.permitted, capsets.inheritable)
+    except OSError as err:
+        raise SetupError(f"unable to apply caps: capset: {err.strerror or err}") from None
+    refused = 0
+    try:
+        linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_CLEAR_ALL)
+    except OSError as err:
+        if capsets.ambient:
+            raise SetupError(f"unable to apply caps: clear ambient set: {err.strerror or err}") from None
+    for number in range(last_cap() + 1):
+        if capsets.ambient >> number & 1:
+            try:
+                linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_RAISE, number)
+            except OSError:
+                refused |= 1 << number
+    if refused and warn is not None:
+        warn("can't raise ambient capabilities: " + " ".join(names(refused)))
+    linux.prctl(linux.PR_SET_KEEPCAPS, 0)
+    return refused
