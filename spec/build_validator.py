@@ -1,0 +1,115 @@
+"""Generates spec/_validator.py: the config.json schema precompiled into a plain Python module.
+
+pyrun validates every config.json it runs. Importing jsonschema costs ~50 ms and fastjsonschema
+~11 ms, so neither is imported on that path: fastjsonschema compiles the bundled schema
+(spec.schemas.bundle) to Python source once, here, and the result is committed. The generated
+module needs only `re`; its imports of fastjsonschema and decimal are replaced by local stand-ins.
+
+Run after changing spec/schema/*.json:
+    .venv/bin/python3 -m spec.build_validator          # rewrite spec/_validator.py
+    .venv/bin/python3 -m spec.build_validator --check  # exit 1 if it is out of date
+"""
+
+import os
+import sys
+
+OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_validator.py")
+SCHEMA = "config-schema.json"
+
+HEADER = '''\
+"""config.json validator precompiled from spec/schema/*.json by spec/build_validator.py. DO NOT EDIT.
+
+validate(config) returns config or raises JsonSchemaValueException at the first problem. The
+message is terse on purpose: spec.validate re-runs jsonschema on failure for a message naming the field.
+"""
+# fastjsonschema {version}, draft-04, detailed_exceptions=False, use_default=False.
+'''
+
+# The generated code's imports, and what replaces them so that running it imports neither.
+_FASTJSONSCHEMA_IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+_LOCAL_EXCEPTIONS = '''\
+
+
+class JsonSchemaValueException(ValueError):
+    """The config does not match the schema (fastjsonschema's exception, without its import)."""
+
+
+class JsonSchemaValuesException(JsonSchemaValueException):
+    pass
+'''
+_DECIMAL_IMPORT = "from decimal import Decimal\n"
+# Patterns compile on first use: a typical config meets two of them, and compiling all costs ~0.5 ms.
+_LAZY_PATTERN = '''\
+
+
+class _LazyPattern:
+    """A regex compiled on its first search()."""
+
+    __slots__ = ("source", "compiled")
+
+    def __init__(self, source):
+        self.source = source
+        self.compiled = None
+
+    def search(self, text):
+        if self.compiled is None:
+            self.compiled = re.compile(self.source)
+        return self.compiled.search(text)
+'''
+_DECIMAL_STANDIN = '''\
+
+
+class Decimal:
+    """Stand-in for decimal.Decimal in isinstance checks: json.loads never makes one."""
+'''
+
+
+def generate():
+    """The source text of spec/_validator.py for the schemas on disk."""
+    import fastjsonschema
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from spec import schemas
+
+    code = fastjsonschema.compile_to_code(schemas.bundle(SCHEMA), use_default=False, use_formats=False,
+                                          detailed_exceptions=False)
+    for original in (_FASTJSONSCHEMA_IMPORT, _DECIMAL_IMPORT):
+        if original not in code:
+            raise RuntimeError(f"fastjsonschema output changed: no {original.strip()!r} to replace")
+    code = code.replace(_FASTJSONSCHEMA_IMPORT, "").replace(_DECIMAL_IMPORT, "")
+    # Keep the generated `import re` (and anything else) first, then the stand-ins.
+    lines = code.splitlines(keepends=True)
+    first_body = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(("import ", "from ", "VERSION")))
+    imports = [line for line in lines[:first_body] if line.startswith(("import ", "from "))]
+    if any(line.strip() != "import re" for line in imports):
+        raise RuntimeError(f"unexpected imports in generated validator: {imports}")
+    body = "".join(lines[first_body:])
+    if body.count("REGEX_PATTERNS[") != body.count("'].search("):
+        raise RuntimeError("generated validator uses a regex method other than search()")
+    start, end = body.index("REGEX_PATTERNS = {"), body.index("\n}\n") + 3
+    body = body[:start] + body[start:end].replace("re.compile(", "_LazyPattern(") + body[end:]
+    return (HEADER.format(version=fastjsonschema.VERSION) + "\nimport re\n" + _LOCAL_EXCEPTIONS
+            + _DECIMAL_STANDIN + _LAZY_PATTERN + "\n\n" + body.rstrip() + "\n")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    code = generate()
+    if "--check" in argv:
+        try:
+            with open(OUTPUT, encoding="utf-8") as f:
+                current = f.read()
+        except FileNotFoundError:
+            current = None
+        if current != code:
+            sys.stderr.write(f"{OUTPUT} is out of date: run .venv/bin/python3 -m spec.build_validator\n")
+            return 1
+        return 0
+    with open(OUTPUT, "w", encoding="utf-8") as f:
+        f.write(code)
+    sys.stdout.write(f"wrote {OUTPUT} ({len(code.splitlines())} lines)\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
