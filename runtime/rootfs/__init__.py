@@ -1,0 +1,97 @@
+"""The container's root filesystem, in the order the init builds it:
+
+    prepare()   in the new mount namespace: propagation, the rootfs bind, every mount of
+                config.json in order, /dev devices and symlinks (before pivot_root);
+    pivot()     pivot_root into the rootfs (or MS_MOVE + chroot with --no-pivot);
+    finish()    inside: readonlyPaths, maskedPaths, root.readonly.
+
+The pieces live in paths (safe resolution), mounts (options and mounting) and devices.
+"""
+
+import os
+
+from runtime import linux
+from runtime.errors import SetupError
+from runtime.rootfs import devices, mounts
+
+
+def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
+    lin = config.get("linux") or {}
+    propagation = lin.get("rootfsPropagation")
+    flag = mounts.PROPAGATION.get(propagation, linux.MS_SLAVE | linux.MS_REC) if propagation \
+        else linux.MS_SLAVE | linux.MS_REC
+    # Nothing the container mounts may propagate back to the host.
+    linux.mount(None, "/", None, flag)
+    # pivot_root needs the new root to be a mount point.
+    linux.mount(rootfs, rootfs, None, linux.MS_BIND | linux.MS_REC)
+    dev_from_host = False
+    has_devpts = False
+    for i, entry in enumerate(config.get("mounts") or []):
+        spec = mounts.parse(entry, bundle, f"mounts[{i}]")
+        if spec.destination.rstrip("/") == "/dev" and spec.is_bind:
+            dev_from_host = True
+        if spec.type == "devpts" and spec.destination.rstrip("/") == "/dev/pts":
+            has_devpts = True
+        mounts.mount_entry(spec, rootfs, cgroup_mounter)
+    if not dev_from_host:
+        devices.create_devices(rootfs, lin.get("devices") or [], in_user_ns)
+        devices.create_symlinks(rootfs, has_devpts)
+    if propagation in ("shared", "rshared", "slave", "rslave", "unbindable", "runbindable", "private",
+                       "rprivate"):
+        # rootfsPropagation also applies to the rootfs mount itself.
+        linux.mount(None, rootfs, None, mounts.PROPAGATION[propagation])
+
+
+def pivot(rootfs, no_pivot=False):
+    if no_pivot:
+        os.chdir(rootfs)
+        linux.mount(rootfs, "/", None, linux.MS_MOVE)
+        os.chroot(".")
+        os.chdir("/")
+        return
+    old_root = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    new_root = os.open(rootfs, os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fchdir(new_root)
+        # pivot_root(".", ".") stacks the old root on top of the new one; unmounting "." then
+        # drops it without needing a directory for it inside the rootfs (runc's way).
+        linux.pivot_root(".", ".")
+        os.fchdir(old_root)
+        linux.mount(None, ".", None, linux.MS_SLAVE | linux.MS_REC)
+        linux.umount2(".", linux.MNT_DETACH)
+        os.chdir("/")
+    except OSError as err:
+        raise SetupError(f"pivot_root {rootfs}: {err.strerror}") from None
+    finally:
+        os.close(old_root)
+        os.close(new_root)
+
+
+def finish(config):
+    """After pivot_root: readonly and masked paths, then the read-only root."""
+    lin = config.get("linux") or {}
+    for path in lin.get("readonlyPaths") or []:
+        try:
+            linux.mount(path, path, None, linux.MS_BIND | linux.MS_REC)
+            mounts.remount_readonly(path)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            if err.errno == 2:
+                continue
+            raise SetupError(f"readonly path {path}: {err.strerror}") from None
+    for path in lin.get("maskedPaths") or []:
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                linux.mount("tmpfs", path, "tmpfs", linux.MS_RDONLY)
+            else:
+                linux.mount("/dev/null", path, None, linux.MS_BIND)
+        except OSError as err:
+            if err.errno in (2, 20):  # ENOENT, ENOTDIR
+                continue
+            raise SetupError(f"masked path {path}: {err.strerror}") from None
+    if (config.get("root") or {}).get("readonly"):
+        try:
+            mounts.remount_readonly("/")
+        except OSError as err:
+            raise SetupError(f"remount / read-only: {err.strerror}") from None

@@ -1,0 +1,44 @@
+"""Pieces shared by several command modules (argument checks, create's option handling)."""
+
+import os
+
+from runtime.errors import UsageError
+
+
+def one_id(args, name="container-id"):
+    if len(args) != 1:
+        raise UsageError(f'"pyrun" requires exactly 1 argument(s): <{name}>')
+    return args[0]
+
+
+def preserve_fds(opts, env):
+    """--preserve-fds N plus systemd socket activation's LISTEN_FDS (passed through as runc does)."""
+    try:
+        count = int(opts.preserve_fds)
+    except ValueError:
+        raise UsageError(f"invalid --preserve-fds value: {opts.preserve_fds}") from None
+    if count < 0:
+        raise UsageError("--preserve-fds must not be negative")
+    listen = env.get("LISTEN_FDS")
+    extra_env = []
+    if listen and listen.isdigit() and int(listen) > 0:
+        count += int(listen)
+        extra_env = [f"LISTEN_FDS={listen}", "LISTEN_PID=1"]
+    return count, extra_env
+
+
+def create_from_options(g, opts, container_id, console_sock=None):
+    from runtime.process import parent
+    bundle, config = parent.load_bundle(opts.bundle)
+    count, extra_env = preserve_fds(opts, os.environ)
+    if extra_env:
+        config["process"]["env"] = list(config["process"].get("env") or []) + extra_env
+    if not opts.no_new_keyring:
+        from runtime import linux
+        try:
+            linux.join_session_keyring(None)
+        except OSError:
+            pass  # keyrings may be unavailable (e.g. restricted by seccomp); runc ignores that too
+    return parent.create(g, container_id, bundle, config, pid_file=opts.pid_file,
+                         console_socket=opts.console_socket, console_sock=console_sock,
+                         no_pivot=opts.no_pivot, preserve_fds=count)

@@ -1,0 +1,32 @@
+"""pyrun delete: remove a stopped (or, with --force, any) container and all it owned."""
+
+from runtime.cli import Option
+
+USAGE = "pyrun delete [command options] <container-id>"
+OPTIONS = [Option("--force", "-f", help="forcibly deletes the container if it is still running (uses SIGKILL)")]
+
+
+def main(g, opts, args):
+    from runtime import container, state
+    from runtime.commands.common import one_id
+    from runtime.errors import ContainerNotFound, InvalidState
+    container_id = one_id(args)
+    try:
+        lock, record = state.locked(g.root, container_id)
+    except ContainerNotFound:
+        if opts.force:
+            return 0  # containerd always deletes twice; the second must succeed
+        raise
+    try:
+        manager = container.manager_of(record)
+        st = state.status(record, manager)
+        if st in ("running", "paused") and not opts.force:
+            raise InvalidState(f"cannot delete container {container_id} that is not stopped: {st}")
+        if st != "stopped":
+            if st == "paused" and manager is not None:
+                manager.thaw()
+            container.kill_and_wait(record, manager)
+        container.destroy(record, g, manager)
+    finally:
+        lock.__exit__()
+    return 0

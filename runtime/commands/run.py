@@ -1,0 +1,60 @@
+"""pyrun run: create and start a container; in the foreground, forward signals, wait for it,
+exit with its status (128+N when killed by signal N) and delete it."""
+
+from runtime.cli import Option
+from runtime.commands import create
+
+USAGE = "pyrun run [command options] <container-id>"
+OPTIONS = create.OPTIONS + [
+    Option("--detach", "-d", help="detach from the container's process"),
+    Option("--keep", help="do not delete the container after it exits"),
+]
+
+
+def main(g, opts, args):
+    import os
+    import signal
+    import socket
+    from runtime import container
+    from runtime.commands import common
+    container_id = common.one_id(args)
+    ours = theirs = None
+    if not opts.detach and opts.console_socket is None:
+        # A terminal in the foreground: the init sends the pty master to us.
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        created = common.create_from_options(g, opts, container_id, console_sock=theirs)
+    finally:
+        if theirs is not None:
+            theirs.close()
+    record = created.record
+    if opts.detach:
+        container.start(record, g)
+        return 0
+    pid = record.pid
+
+    def forward(sig, _frame):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGWINCH):
+            continue
+        try:
+            signal.signal(sig, forward)
+        except (OSError, ValueError, RuntimeError):
+            pass
+    master = None
+    if (record.config.get("process") or {}).get("terminal"):
+        from runtime import terminal
+        master = terminal.receive_fd(ours)
+    container.start(record, g)
+    if master is not None:
+        from runtime import state, terminal
+        terminal.proxy(master, lambda: state.init_alive(record))
+    status = container.wait_for_exit_status(pid)
+    if not opts.keep:
+        container.destroy(record, g, created.manager)
+    return status

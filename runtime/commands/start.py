@@ -1,0 +1,17 @@
+"""pyrun start: release a created container's init to exec the user's process."""
+
+from runtime.cli import Option  # noqa: F401
+
+USAGE = "pyrun start <container-id>"
+OPTIONS = []
+
+
+def main(g, opts, args):
+    from runtime import container, state
+    from runtime.commands.common import one_id
+    lock, record = state.locked(g.root, one_id(args))
+    try:
+        container.start(record, g)
+    finally:
+        lock.__exit__()
+    return 0

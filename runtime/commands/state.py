@@ -1,0 +1,15 @@
+"""pyrun state: print the runtime-spec state of a container as JSON."""
+
+USAGE = "pyrun state <container-id>"
+OPTIONS = []
+
+
+def main(g, opts, args):
+    import json
+    import sys
+    from runtime import container, state
+    from runtime.commands.common import one_id
+    record = state.load(g.root, one_id(args))
+    doc = container.state_document(record, container.status(record))
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    return 0

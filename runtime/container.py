@@ -1,0 +1,161 @@
+"""Operations on an existing container, shared by the commands: its status, start, signal,
+waiting for its init to go, and destroy (cgroup, poststop hooks, state directory).
+"""
+
+import os
+import select
+import signal
+
+from runtime import linux, state
+from runtime.errors import InvalidState, NotRunning, PyrunError
+
+
+def manager_of(record):
+    """The cgroup manager saved with the container, or None."""
+    if not record.cgroup:
+        return None
+    from runtime import cgroups
+    return cgroups.load(record.cgroup)
+
+
+def status(record, manager=None):
+    if manager is None and record.cgroup:
+        manager = manager_of(record)
+    return state.status(record, manager)
+
+
+def state_document(record, status_):
+    from spec.state import state_document as doc
+    return doc(record.id, status_, record.pid if status_ != "stopped" else 0, record.bundle,
+               record.created, record.annotations or {}, owner=record.owner or "")
+
+
+def start(record, g):
+    """Release the init blocked on the exec fifo; poststart hooks run after."""
+    st = status(record)
+    if st == "stopped":
+        raise InvalidState("cannot start a container that has stopped")
+    if st != "created":
+        raise InvalidState("cannot start an already running container")
+    fd = os.open(record.fifo_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        while True:
+            if poller.poll(100):
+                data = os.read(fd, 1)
+                if data:
+                    break
+            if not state.init_alive(record):
+                raise InvalidState("cannot start a container that has stopped")
+    finally:
+        os.close(fd)
+    os.unlink(record.fifo_path)
+    poststart = ((record.config or {}).get("hooks") or {}).get("poststart")
+    if poststart:
+        from runtime import hooks, log
+        hooks.run_all_warn("poststart", poststart, state_document(record, "running"),
+                           lambda msg: log.warning(g, msg))
+
+
+SIGNALS = {name[3:]: int(getattr(signal, name)) for name in dir(signal)
+           if name.startswith("SIG") and not name.startswith("SIG_") and name[3:].isupper()}
+
+
+def parse_signal(text):
+    """A signal by number, or by name with or without SIG (TERM, SIGTERM, term, RTMIN+1)."""
+    if text.isdigit():
+        num = int(text)
+        if not 0 < num < signal.NSIG:
+            raise PyrunError(f"invalid signal: {text}")
+        return num
+    name = text.upper()
+    if name.startswith("SIG"):
+        name = name[3:]
+    if name.startswith("RTMIN+") or name.startswith("RTMAX-"):
+        base = signal.SIGRTMIN if name.startswith("RTMIN") else signal.SIGRTMAX
+        off = name[6:]
+        if off.isdigit():
+            num = base + int(off) if name.startswith("RTMIN") else base - int(off)
+            if signal.SIGRTMIN <= num <= signal.SIGRTMAX:
+                return int(num)
+    if name in SIGNALS:
+        return SIGNALS[name]
+    raise PyrunError(f"unknown signal {text!r}")
+
+
+def signal_init(record, sig):
+    """Signal the init through a pidfd, after checking it is still the same process."""
+    try:
+        pidfd = linux.pidfd_open(record.pid)
+    except ProcessLookupError:
+        raise NotRunning() from None
+    try:
+        if not state.init_alive(record):
+            raise NotRunning()
+        linux.pidfd_send_signal(pidfd, sig)
+    except ProcessLookupError:
+        raise NotRunning() from None
+    finally:
+        os.close(pidfd)
+
+
+def wait_gone(pid, start_time, timeout):
+    """Wait until the process has exited (a zombie counts as gone); True if it did in time."""
+    try:
+        pidfd = linux.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        if state.process_start_time(pid) != start_time:
+            return True
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        return bool(poller.poll(int(timeout * 1000)))
+    finally:
+        os.close(pidfd)
+
+
+def kill_and_wait(record, manager):
+    """SIGKILL everything in the container and wait for the init to go."""
+    if manager is not None:
+        try:
+            manager.signal_all(signal.SIGKILL)
+        except PyrunError:
+            pass
+    try:
+        signal_init(record, signal.SIGKILL)
+    except NotRunning:
+        pass
+    if not wait_gone(record.pid, record.start_time, 10):
+        raise PyrunError(f"container {record.id}: init {record.pid} did not exit after SIGKILL")
+
+
+def destroy(record, g, manager=None):
+    """Remove what the container owned: processes left in its cgroup, the cgroup, the state
+    directory; then the poststop hooks run (their failure is a warning)."""
+    if manager is None:
+        manager = manager_of(record)
+    if manager is not None:
+        manager.destroy()
+    state.remove_dir(record)
+    poststop = ((record.config or {}).get("hooks") or {}).get("poststop")
+    if poststop:
+        from runtime import hooks, log
+        hooks.run_all_warn("poststop", poststop, state_document(record, "stopped"),
+                           lambda msg: log.warning(g, msg))
+
+
+def wait_for_exit_status(pid):
+    """For the foreground run: reap our child init and turn its status into an exit code."""
+    while True:
+        try:
+            _, status_ = os.waitpid(pid, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return 0
+        if os.WIFEXITED(status_):
+            return os.WEXITSTATUS(status_)
+        if os.WIFSIGNALED(status_):
+            return 128 + os.WTERMSIG(status_)

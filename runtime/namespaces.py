@@ -1,0 +1,104 @@
+"""Namespaces: which ones a config asks for, new or joined by path, and entering them.
+
+The user namespace is always entered first (joining it gives the capabilities needed to join
+the others); namespaces to create are made with one unshare() except cgroup, which the init
+unshares itself once it is inside its cgroup, so the namespace's root is the container's cgroup.
+"""
+
+import os
+
+from runtime import linux
+from runtime.errors import ConfigError, SetupError
+
+# config type -> (clone flag, /proc/PID/ns name)
+TYPES = {
+    "user": (linux.CLONE_NEWUSER, "user"),
+    "pid": (linux.CLONE_NEWPID, "pid"),
+    "network": (linux.CLONE_NEWNET, "net"),
+    "mount": (linux.CLONE_NEWNS, "mnt"),
+    "ipc": (linux.CLONE_NEWIPC, "ipc"),
+    "uts": (linux.CLONE_NEWUTS, "uts"),
+    "cgroup": (linux.CLONE_NEWCGROUP, "cgroup"),
+    "time": (linux.CLONE_NEWTIME, "time"),
+}
+
+# Order for setns: user first, then the rest; mount last so the paths above stay reachable.
+JOIN_ORDER = ["user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount"]
+
+
+class Plan:
+    """What the config asks: the flags to unshare and the fds of namespaces to join."""
+
+    def __init__(self, new, join):
+        self.new = new        # set of types to create
+        self.join = join      # list of (type, fd), in JOIN_ORDER
+
+    def has(self, type_):
+        return type_ in self.new or any(t == type_ for t, _ in self.join)
+
+    def unshare_flags(self, exclude=()):
+        flags = 0
+        for t in self.new:
+            if t not in exclude:
+                flags |= TYPES[t][0]
+        return flags
+
+    def close(self):
+        for _, fd in self.join:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.join = []
+
+
+def plan(config):
+    """Open every namespace path now (in the runtime) so a bad path fails before anything exists."""
+    new, join = set(), {}
+    entries = (config.get("linux") or {}).get("namespaces") or []
+    try:
+        for i, ns in enumerate(entries):
+            type_ = ns.get("type")
+            if type_ not in TYPES:
+                raise ConfigError(f"config.json: linux.namespaces[{i}].type: unknown namespace {type_!r}")
+            if type_ in new or type_ in join:
+                raise ConfigError(f"config.json: linux.namespaces[{i}]: duplicate {type_} namespace")
+            path = ns.get("path")
+            if not path:
+                new.add(type_)
+                continue
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as err:
+                raise SetupError(f"namespace {type_} path {path}: {err.strerror}") from None
+            join[type_] = fd
+            _check_ns_type(fd, type_, path)
+    except BaseException:
+        for fd in join.values():
+            os.close(fd)
+        raise
+    return Plan(new, [(t, join[t]) for t in JOIN_ORDER if t in join])
+
+
+def _check_ns_type(fd, type_, path):
+    """A path that is not a namespace of that type is refused (setns would fail late, or worse)."""
+    import fcntl
+    try:
+        kind = fcntl.ioctl(fd, _NS_GET_NSTYPE)
+    except OSError:
+        raise SetupError(f"namespace {type_} path {path}: not a namespace") from None
+    if kind != TYPES[type_][0]:
+        raise SetupError(f"namespace {type_} path {path}: not a {type_} namespace")
+
+
+_NS_GET_NSTYPE = 0xB703
+
+
+def join(ns_plan):
+    """setns into every namespace joined by path (in the calling process)."""
+    for type_, fd in ns_plan.join:
+        try:
+            linux.setns(fd, TYPES[type_][0])
+        except OSError as err:
+            raise SetupError(f"join {type_} namespace: {err.strerror}") from None
+    ns_plan.close()

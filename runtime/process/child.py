@@ -1,0 +1,56 @@
+"""The namespace child: forked by the runtime, it joins the namespaces given by path, creates the
+new ones (the user namespace first, its id maps written by the runtime), sets the time
+namespace offsets, and forks the init, which is pid 1 of a new pid namespace. It reports the
+init's pid and exits; the init is re-parented to the runtime (a child subreaper).
+"""
+
+import os
+
+from runtime import linux, namespaces
+from runtime.errors import PyrunError
+from runtime.process import init
+
+
+def run(plan, chan):
+    """Entry point in the forked child; never returns."""
+    try:
+        _child(plan, chan)
+    except BaseException as err:
+        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+        try:
+            chan.send("error", message=message, kind=type(err).__name__)
+        except OSError:
+            pass
+        os._exit(1)
+    os._exit(0)
+
+
+def _child(plan, chan):
+    ns = plan.ns
+    namespaces.join(ns)
+    flags = ns.unshare_flags(exclude=("cgroup", "user"))
+    if "user" in ns.new:
+        linux.unshare(linux.CLONE_NEWUSER)
+        chan.send("userns")
+        chan.expect("continue")  # the runtime wrote our uid_map and gid_map
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+    if flags:
+        linux.unshare(flags)
+    if "time" in ns.new:
+        _set_time_offsets((plan.config.get("linux") or {}).get("timeOffsets") or {})
+    pid = os.fork()
+    if pid == 0:
+        init.run(plan, chan)
+    chan.send("pid", pid=pid)
+
+
+def _set_time_offsets(offsets):
+    lines = []
+    for clock in ("monotonic", "boottime"):
+        if clock in offsets:
+            o = offsets[clock]
+            lines.append(f"{clock} {o.get('secs', 0)} {o.get('nanosecs', 0)}\n")
+    if lines:
+        with open("/proc/self/timens_offsets", "w") as f:
+            f.write("".join(lines))

@@ -1,0 +1,140 @@
+"""The container's init: the process that becomes the container's pid 1. Inside its new
+namespaces it builds the rootfs, applies the process attributes, reports "ready" to the
+runtime, then blocks opening the exec fifo until `pyrun start` and finally execs the user's
+process.
+
+After pivot_root the host's files are gone: every module used after it is imported up front
+(prepare steps run before the pivot), and nothing here imports lazily past that point.
+"""
+
+import os
+import signal  # noqa: F401  (used after pivot_root through setup.reset_signals)
+import socket
+import stat
+
+from runtime import hooks, linux, network, rootfs, terminal
+from runtime.errors import PyrunError, SetupError
+from runtime.process import setup
+from runtime.rootfs import cgroupfs
+
+
+def run(plan, chan):
+    """Entry point in the forked init; never returns."""
+    try:
+        _init(plan, chan)
+    except BaseException as err:  # report anything, then die: the runtime cleans up
+        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+        if isinstance(err, OSError) and not isinstance(err, PyrunError) and err.filename:
+            message = f"{err.filename}: {err.strerror}"
+        try:
+            chan.send("error", message=message, kind=type(err).__name__)
+        except OSError:
+            pass
+    os._exit(1)
+
+
+def _init(plan, chan):
+    config = plan.config
+    process = config["process"]
+    # Until execve this process runs the host's interpreter: keep its /proc entries from the
+    # container's processes (CVE-2019-5736 family), and start from default signal handling.
+    linux.prctl(linux.PR_SET_DUMPABLE, 0)
+    setup.reset_signals()
+    chan.expect("continue")   # the runtime has put us in our cgroup
+    own_cgroups = cgroupfs.own_cgroups()
+    if "cgroup" in plan.ns.new:
+        linux.unshare(linux.CLONE_NEWCGROUP)
+    os.setsid()
+    if "network" in plan.ns.new:
+        network.loopback_up()
+    prepared = setup.prepare(process, (config.get("linux") or {}).get("seccomp"))
+    state_dir = os.open(plan.state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
+
+    rootfs.prepare(plan.rootfs, plan.bundle, config, "user" in plan.ns.new or plan.ns.has("user"),
+                   lambda spec, root: cgroupfs.mount(spec, root, own_cgroups))
+    if plan.runtime_hooks:
+        chan.send("hooks")
+        chan.expect("continue")
+    hook_cfg = config.get("hooks") or {}
+    if hook_cfg.get("createContainer"):
+        hooks.run("createContainer", hook_cfg["createContainer"], plan.hook_state("creating", os.getpid()))
+    console = None
+    if process.get("terminal"):
+        console = terminal.setup_console(plan.rootfs, plan.console_sock, process.get("consoleSize"))
+        plan.console_sock.close()
+
+    rootfs.pivot(plan.rootfs, plan.no_pivot)
+    rootfs.finish(config)
+    _sysctl((config.get("linux") or {}).get("sysctl") or {})
+    if config.get("hostname") is not None and plan.ns.has("uts"):
+        socket.sethostname(config["hostname"])
+    if config.get("domainname") is not None and plan.ns.has("uts"):
+        linux.setdomainname(config["domainname"])
+    if console is not None:
+        terminal.become_stdio(console)
+    elif null_stdio:
+        _reopen_dev_null(null_stdio)
+
+    setup.set_oom_score_adj(process)
+    setup.set_rlimits(process)
+    if prepared.seccomp is not None and not prepared.no_new_privs:
+        setup.load_seccomp(prepared)  # without no_new_privs loading needs CAP_SYS_ADMIN: do it before dropping
+    if prepared.caps is not None:
+        from runtime import capabilities
+        capabilities.drop_bounding(prepared.caps)
+    setup.set_user(process, plan.ns.has("user"))
+    cwd = process.get("cwd") or "/"
+    try:
+        os.chdir(cwd)
+    except OSError as err:
+        raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
+    path = setup.find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
+    setup.apply_security(prepared)
+
+    chan.send("ready")
+    chan.close()
+    # Blocks until `pyrun start` opens the fifo for reading.
+    fifo = os.open("exec.fifo", os.O_WRONLY | os.O_CLOEXEC, dir_fd=state_dir)
+    os.write(fifo, b"0")
+    os.close(fifo)
+    os.close(state_dir)
+    if hook_cfg.get("startContainer"):
+        hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", os.getpid()))
+    if prepared.seccomp is not None and prepared.no_new_privs:
+        setup.load_seccomp(prepared)  # as late as possible: the filter then covers only the user's process
+    setup.reset_signals()
+    setup.close_fds_from(3 + plan.preserve_fds)
+    setup.execute(path, process["args"], prepared.env)
+
+
+def _is_dev_null(fd):
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return False
+    return stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3)
+
+
+def _reopen_dev_null(fds):
+    """stdio that was the host's /dev/null becomes the container's /dev/null."""
+    try:
+        null = os.open("/dev/null", os.O_RDWR)
+    except OSError:
+        return
+    for fd in fds:
+        os.dup2(null, fd)
+    if null not in fds:
+        os.close(null)
+
+
+def _sysctl(values):
+    for key, value in values.items():
+        path = "/proc/sys/" + key.replace(".", "/")
+        if ".." in key.split("."):
+            raise SetupError(f"sysctl {key}: invalid name")
+        try:
+            with open(path, "w") as f:
+                f.write(str(value))
+        except OSError as err:
+            raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None

@@ -1,0 +1,218 @@
+"""The runtime's side of create: from a validated bundle to a container whose init waits on the
+exec fifo, with its state recorded. It forks the namespace child, answers the sync messages
+(id maps, cgroup placement, runtime hooks) and, if any step fails, undoes everything: the init
+is killed, the cgroup and the state directory removed. Nothing of a failed create remains.
+"""
+
+import os
+import signal
+import time
+
+from runtime import hooks, linux, namespaces, state
+from runtime.errors import ConfigError, PyrunError, SetupError
+from runtime.process import sync
+
+
+class Plan:
+    """Everything the child and the init need, fixed before the fork (they get a copy)."""
+
+    def __init__(self, container_id, bundle, config, rootfs, ns, state_dir, console_sock,
+                 no_pivot, preserve_fds, created):
+        self.id = container_id
+        self.bundle = bundle
+        self.config = config
+        self.rootfs = rootfs
+        self.ns = ns
+        self.state_dir = state_dir
+        self.console_sock = console_sock
+        self.no_pivot = no_pivot
+        self.preserve_fds = preserve_fds
+        self.created = created
+        hook_cfg = config.get("hooks") or {}
+        self.runtime_hooks = bool(hook_cfg.get("prestart") or hook_cfg.get("createRuntime"))
+
+    def hook_state(self, status, pid):
+        from spec.state import state_document
+        return state_document(self.id, status, pid, self.bundle, self.created,
+                              self.config.get("annotations") or {})
+
+
+def resolve_rootfs(bundle, config):
+    root = config.get("root") or {}
+    path = root.get("path")
+    if not path:
+        raise ConfigError("config.json: root.path: is required")
+    rootfs = path if path.startswith("/") else os.path.join(bundle, path)
+    rootfs = os.path.realpath(rootfs)
+    if not os.path.isdir(rootfs):
+        raise ConfigError(f"config.json: root.path: rootfs ({rootfs}) does not exist")
+    return rootfs
+
+
+def load_bundle(bundle):
+    from spec.validate import load_config
+    bundle = os.path.abspath(bundle)
+    config = load_config(bundle)
+    if not config.get("process"):
+        raise ConfigError("config.json: process: is required to create a container")
+    return bundle, config
+
+
+class Created:
+    __slots__ = ("record", "manager")
+
+    def __init__(self, record, manager):
+        self.record = record
+        self.manager = manager
+
+
+def create(g, container_id, bundle, config, pid_file=None, console_socket=None, console_sock=None,
+           no_pivot=False, preserve_fds=0):
+    """Create the container. console_sock (an already connected socket) is for foreground run."""
+    state.check_id(container_id)
+    rootfs = resolve_rootfs(bundle, config)
+    ns = namespaces.plan(config)
+    if not ns.has("mount"):
+        ns.close()
+        raise ConfigError("config.json: linux.namespaces: a mount namespace is required")
+    if config.get("hostname") and not ns.has("uts"):
+        ns.close()
+        raise ConfigError("config.json: hostname: requires a uts namespace")
+    process = config["process"]
+    if process.get("terminal") and console_socket is None and console_sock is None:
+        ns.close()
+        raise ConfigError("config.json: process.terminal: true needs --console-socket")
+
+    from runtime import cgroups
+    new_manager = getattr(cgroups, "new_manager", None)  # TEMP until the cgroup managers land
+    manager = new_manager(config, container_id, rootless=os.geteuid() != 0) if new_manager else None
+    cdir = state.make_container_dir(g.root, container_id)
+    lock = state.Lock(cdir).__enter__()
+    from spec.state import rfc3339_nano
+    created = rfc3339_nano(time.time())
+    init_pid = child_pid = None
+    cgroup_made = False
+    try:
+        os.mkfifo(os.path.join(cdir, state.EXEC_FIFO), 0o622)
+        os.chmod(os.path.join(cdir, state.EXEC_FIFO), 0o622)
+        if manager is not None:
+            manager.create()
+            cgroup_made = True
+        if console_socket is not None:
+            from runtime import terminal
+            console_sock = terminal.connect(console_socket)
+        plan = Plan(container_id, bundle, config, rootfs, ns, cdir, console_sock, no_pivot,
+                    preserve_fds, created)
+        # The init is re-parented to us when the namespace child exits, so a failed create can
+        # reap it, and it goes on to our own parent (a shim, conmon) when we exit.
+        linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
+        parent_end, child_end = sync.pair()
+        child_pid = os.fork()
+        if child_pid == 0:
+            parent_end.close()
+            from runtime.process import child
+            child.run(plan, child_end)
+        child_end.close()
+        ns.close()
+        if console_sock is not None and console_socket is not None:
+            console_sock.close()
+        try:
+            init_pid = _sync(g, plan, parent_end, child_pid, manager)
+        finally:
+            parent_end.close()
+            _reap(child_pid)
+        record = state.ContainerRecord(
+            dir=cdir, id=container_id, pid=init_pid, start_time=state.process_start_time(init_pid),
+            bundle=bundle, rootfs=rootfs, created=created, annotations=config.get("annotations") or {},
+            owner="", config=config, cgroup=manager.saved() if manager is not None else None)
+        state.save(record)
+        if pid_file:
+            _write_pid_file(pid_file, init_pid)
+        return Created(record, manager)
+    except BaseException:
+        ns.close()
+        if init_pid:
+            _kill_and_reap(init_pid)
+        if manager is not None and cgroup_made:
+            try:
+                manager.destroy()
+            except PyrunError:
+                pass
+        state.remove_dir(state.ContainerRecord(dir=cdir))
+        raise
+    finally:
+        lock.__exit__()
+
+
+def _sync(g, plan, chan, child_pid, manager):
+    """Answer the child's and the init's messages until the init is ready; returns its pid."""
+    init_pid = None
+    while True:
+        msg = chan.recv()
+        if msg is None:
+            if init_pid is None:
+                raise SetupError("container init failed to start (namespace setup)")
+            raise SetupError("container init exited during setup")
+        kind = msg["type"]
+        if kind == "error":
+            if init_pid is None and msg.get("pid"):
+                init_pid = msg["pid"]
+            raise SetupError(msg["message"])
+        if kind == "userns":
+            _write_id_maps(child_pid, plan.config)
+            chan.send("continue")
+        elif kind == "pid":
+            init_pid = msg["pid"]
+            if manager is not None:
+                manager.apply(init_pid)
+            chan.send("continue")
+        elif kind == "hooks":
+            hook_cfg = plan.config.get("hooks") or {}
+            st = plan.hook_state("creating", init_pid)
+            hooks.run("prestart", hook_cfg.get("prestart") or [], st)
+            hooks.run("createRuntime", hook_cfg.get("createRuntime") or [], st)
+            chan.send("continue")
+        elif kind == "ready":
+            return init_pid
+        else:
+            raise SetupError(f"sync: unexpected message {kind}")
+
+
+def _write_id_maps(pid, config):
+    lin = config.get("linux") or {}
+    for name, key in (("uid_map", "uidMappings"), ("gid_map", "gidMappings")):
+        lines = "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in lin.get(key) or [])
+        if not lines:
+            continue
+        try:
+            with open(f"/proc/{pid}/{name}", "w") as f:
+                f.write(lines)
+        except OSError as err:
+            raise SetupError(f"write /proc/{pid}/{name}: {err.strerror}") from None
+
+
+def _write_pid_file(path, pid):
+    """The bare pid, no newline (containerd parses it with Atoi), replaced atomically."""
+    path = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, str(pid).encode())
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _kill_and_reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    _reap(pid)

@@ -1,0 +1,165 @@
+"""The container process's own attributes, applied in the process just before execve: rlimits,
+OOM score, user and groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
+state and fd table, and the executable lookup. Used by the container's init and by exec.
+
+prepare() runs while the host's files are still visible (it loads libseccomp and every module
+the later steps need); apply() and execute() run inside the container, after pivot_root.
+"""
+
+import os
+import resource
+import signal
+import stat
+
+from runtime import linux
+from runtime.errors import ConfigError, ExecutableNotFound, SetupError
+
+RLIMITS = {name: getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")}
+
+
+class Prepared:
+    """What prepare() resolved from a process config, ready to apply inside the container."""
+
+    __slots__ = ("process", "caps", "seccomp", "no_new_privs", "env")
+
+    def __init__(self, process, caps, seccomp, no_new_privs, env):
+        self.process = process
+        self.caps = caps
+        self.seccomp = seccomp
+        self.no_new_privs = no_new_privs
+        self.env = env
+
+
+def prepare(process, seccomp_config):
+    caps = None
+    if process.get("capabilities") is not None:
+        from runtime import capabilities
+        caps = capabilities.parse(process["capabilities"])
+    seccomp = None
+    if seccomp_config:
+        from runtime import seccomp as seccomp_mod
+        seccomp = seccomp_mod.prepare(seccomp_config)
+    for rl in process.get("rlimits") or []:
+        if rl["type"] not in RLIMITS:
+            raise ConfigError(f"config.json: process.rlimits: unknown rlimit type {rl['type']!r}")
+    env = {}
+    for item in process.get("env") or []:
+        key, _, value = item.partition("=")
+        env[key] = value
+    return Prepared(process, caps, seccomp, bool(process.get("noNewPrivileges")), env)
+
+
+def set_rlimits(process):
+    for rl in process.get("rlimits") or []:
+        try:
+            resource.setrlimit(RLIMITS[rl["type"]], (rl["soft"], rl["hard"]))
+        except (ValueError, OSError) as err:
+            raise SetupError(f"error setting rlimit type {rl['type']}: {err}") from None
+
+
+def set_oom_score_adj(process):
+    adj = process.get("oomScoreAdj")
+    if adj is None:
+        return
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write(str(adj))
+
+
+def set_user(process, in_user_ns=False):
+    """Switch to the configured uid/gid/groups, keeping capabilities across the switch."""
+    user = process.get("user") or {}
+    uid, gid = user.get("uid", 0), user.get("gid", 0)
+    groups = user.get("additionalGids") or []
+    try:
+        # setgroups may be denied in a user namespace (setgroups "deny"); then only a set
+        # of additional groups was asked for is an error.
+        os.setgroups(groups)
+    except PermissionError:
+        if groups:
+            raise SetupError("cannot set additional groups: setgroups is denied in this user namespace") from None
+    linux.prctl(linux.PR_SET_KEEPCAPS, 1)
+    try:
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as err:
+        raise SetupError(f"cannot set uid {uid} gid {gid}: {err.strerror}") from None
+    if "umask" in user:
+        os.umask(user["umask"])
+
+
+def find_executable(name, env_path, cwd):
+    """The file execve should run: name as a path, or looked up in the container's PATH."""
+    if "/" in name:
+        path = name if name.startswith("/") else os.path.join(cwd, name)
+        _check_executable(path, name)
+        return path
+    for directory in (env_path or "").split(":"):
+        candidate = os.path.join(directory or ".", name)
+        try:
+            st = os.stat(candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            return candidate
+    raise ExecutableNotFound(name)
+
+
+def _check_executable(path, name):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SetupError(f'exec: "{name}": stat {path}: no such file or directory') from None
+    except OSError as err:
+        raise SetupError(f'exec: "{name}": stat {path}: {err.strerror}') from None
+    if stat.S_ISDIR(st.st_mode):
+        raise SetupError(f'exec: "{name}": is a directory')
+    if not st.st_mode & 0o111:
+        raise SetupError(f'exec: "{name}": permission denied')
+
+
+def reset_signals():
+    """The container starts with default dispositions and an empty mask, whatever the engine gave us."""
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError, RuntimeError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
+def close_fds_from(first):
+    """Every fd >= first becomes close-on-exec: only 0-2 and the preserved ones reach the container."""
+    try:
+        linux.close_range(first, 0xFFFFFFFF, linux.CLOSE_RANGE_CLOEXEC)
+    except OSError:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd >= first:
+                try:
+                    os.set_inheritable(fd, False)
+                except OSError:
+                    pass
+
+
+def apply_security(prepared):
+    """Capabilities and no_new_privs, after the user switch."""
+    if prepared.caps is not None:
+        from runtime import capabilities
+        capabilities.apply(prepared.caps)
+    if prepared.no_new_privs:
+        linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+
+
+def load_seccomp(prepared):
+    """Load the prepared filter; returns the notify fd when the filter has SCMP_ACT_NOTIFY rules."""
+    from runtime import seccomp
+    return seccomp.load(prepared.seccomp)
+
+
+def execute(path, args, env):
+    try:
+        os.execve(path, args, env)
+    except OSError as err:
+        raise SetupError(f'exec: "{args[0]}": {err.strerror.lower()}') from None

@@ -1,0 +1,110 @@
+"""A `cgroup` mount inside the container (podman asks for one at /sys/fs/cgroup).
+
+On a cgroup v2 host it is a cgroup2 mount (the container's cgroup namespace makes its own
+cgroup the root). On a v1 or hybrid host it is what runc builds: a tmpfs with one directory
+per host hierarchy, each a cgroup mount of that hierarchy (inside a cgroup namespace) or a bind
+of the container's own cgroup directory in it, plus the cpu,cpuacct style symlinks.
+"""
+
+import os
+
+from runtime import linux
+from runtime.errors import SetupError
+from runtime.rootfs import paths
+
+
+_BIND_FLAGS = linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
+
+
+def host_hierarchies():
+    """[(mountpoint, fstype, super options)] of the cgroup mounts this process sees."""
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _source, super_opts = (right.split() + ["", "", ""])[:3]
+            if fstype in ("cgroup", "cgroup2"):
+                found.append((left.split()[4], fstype, super_opts))
+    return found
+
+
+def own_cgroups():
+    """hierarchy key (controllers or name=...) -> this process's path in it ('' is v2).
+
+    Read before the init unshares its cgroup namespace: inside it every path reads "/"."""
+    own = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            own[controllers] = path
+    return own
+
+
+def mount(spec, rootfs, own):
+    """Mount the cgroup filesystem at spec.destination inside rootfs (before pivot_root).
+
+    own is own_cgroups() as read before entering the cgroup namespace."""
+    target = paths.make_target(rootfs, spec.destination, True)
+    hierarchies = host_hierarchies()
+    flags = spec.flags & ~linux.MS_REC
+    if len(hierarchies) == 1 and hierarchies[0][1] == "cgroup2":
+        fd = paths.open_checked(rootfs, target)
+        try:
+            linux.mount("cgroup2", paths.proc_path(fd), "cgroup2", flags, None)
+        except OSError as err:
+            raise SetupError(f"mount cgroup2 on {spec.destination}: {err.strerror}") from None
+        finally:
+            os.close(fd)
+        return
+    fd = paths.open_checked(rootfs, target)
+    try:
+        linux.mount("tmpfs", paths.proc_path(fd), "tmpfs", flags & ~linux.MS_RDONLY, "mode=755")
+    finally:
+        os.close(fd)
+    for mountpoint, fstype, super_opts in hierarchies:
+        if not mountpoint.startswith("/sys/fs/cgroup/"):
+            continue
+        name = mountpoint[len("/sys/fs/cgroup/"):]
+        if "/" in name:
+            continue
+        sub = paths.make_target(rootfs, os.path.join(spec.destination, name), True)
+        key = _hierarchy_key(fstype, super_opts)
+        source = mountpoint + own.get(key, "")
+        try:
+            subfd = paths.open_checked(rootfs, sub)
+            try:
+                linux.mount(source, paths.proc_path(subfd), None, linux.MS_BIND | linux.MS_REC)
+            finally:
+                os.close(subfd)
+            # Remount through a fresh fd: the old one names the directory under the new mount.
+            subfd = paths.open_checked(rootfs, sub)
+            try:
+                linux.mount(None, paths.proc_path(subfd), None,
+                            linux.MS_BIND | linux.MS_REMOUNT | (flags & _BIND_FLAGS))
+            finally:
+                os.close(subfd)
+        except OSError as err:
+            raise SetupError(f"mount cgroup hierarchy {name} on {spec.destination}: {err.strerror}") from None
+        if "," in name:  # cpu,cpuacct -> cpu and cpuacct links
+            for part in name.split(","):
+                link = paths.secure_join(rootfs, os.path.join(spec.destination, part))
+                if not os.path.lexists(link):
+                    os.symlink(name, link)
+    if flags & linux.MS_RDONLY:
+        fd = paths.open_checked(rootfs, target)
+        try:
+            linux.mount(None, paths.proc_path(fd), None, linux.MS_REMOUNT | (flags & _BIND_FLAGS))
+        finally:
+            os.close(fd)
+
+
+def _hierarchy_key(fstype, super_opts):
+    if fstype == "cgroup2":
+        return ""
+    opts = super_opts.split(",")
+    names = [o for o in opts if o.startswith("name=")]
+    if names:
+        return names[0]
+    known = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
+             "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"}
+    return ",".join(o for o in opts if o in known)

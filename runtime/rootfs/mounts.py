@@ -1,0 +1,201 @@
+"""The container's mounts: option parsing, and mounting each entry of config.json "mounts"
+inside the rootfs (bind/rbind, tmpfs, proc, sysfs, devpts, mqueue, cgroup, and any other type).
+
+Targets are resolved with rootfs.paths so that no mount lands outside the rootfs.
+"""
+
+import os
+import stat
+
+from runtime import linux
+from runtime.errors import ConfigError, SetupError
+from runtime.rootfs import paths
+
+# option -> (clear?, flag). clear=True means the option removes the flag.
+FLAGS = {
+    "ro": (False, linux.MS_RDONLY), "rw": (True, linux.MS_RDONLY),
+    "suid": (True, linux.MS_NOSUID), "nosuid": (False, linux.MS_NOSUID),
+    "dev": (True, linux.MS_NODEV), "nodev": (False, linux.MS_NODEV),
+    "exec": (True, linux.MS_NOEXEC), "noexec": (False, linux.MS_NOEXEC),
+    "sync": (False, linux.MS_SYNCHRONOUS), "async": (True, linux.MS_SYNCHRONOUS),
+    "dirsync": (False, linux.MS_DIRSYNC),
+    "remount": (False, linux.MS_REMOUNT),
+    "mand": (False, linux.MS_MANDLOCK), "nomand": (True, linux.MS_MANDLOCK),
+    "atime": (True, linux.MS_NOATIME), "noatime": (False, linux.MS_NOATIME),
+    "diratime": (True, linux.MS_NODIRATIME), "nodiratime": (False, linux.MS_NODIRATIME),
+    "bind": (False, linux.MS_BIND), "rbind": (False, linux.MS_BIND | linux.MS_REC),
+    "relatime": (False, linux.MS_RELATIME), "norelatime": (True, linux.MS_RELATIME),
+    "strictatime": (False, linux.MS_STRICTATIME), "nostrictatime": (True, linux.MS_STRICTATIME),
+    "lazytime": (False, linux.MS_LAZYTIME), "nolazytime": (True, linux.MS_LAZYTIME),
+    "symfollow": (True, linux.MS_NOSYMFOLLOW), "nosymfollow": (False, linux.MS_NOSYMFOLLOW),
+    "silent": (False, linux.MS_SILENT), "loud": (True, linux.MS_SILENT),
+}
+
+PROPAGATION = {
+    "private": linux.MS_PRIVATE, "rprivate": linux.MS_PRIVATE | linux.MS_REC,
+    "shared": linux.MS_SHARED, "rshared": linux.MS_SHARED | linux.MS_REC,
+    "slave": linux.MS_SLAVE, "rslave": linux.MS_SLAVE | linux.MS_REC,
+    "unbindable": linux.MS_UNBINDABLE, "runbindable": linux.MS_UNBINDABLE | linux.MS_REC,
+}
+
+# Recursive attributes (mount_setattr with AT_RECURSIVE): option -> (set, clear) MOUNT_ATTR bits.
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC = 0x1, 0x2, 0x4, 0x8
+MOUNT_ATTR__ATIME, MOUNT_ATTR_RELATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_STRICTATIME = 0x70, 0x0, 0x10, 0x20
+MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_NOSYMFOLLOW = 0x80, 0x200000
+RECURSIVE = {
+    "rro": (MOUNT_ATTR_RDONLY, 0), "rrw": (0, MOUNT_ATTR_RDONLY),
+    "rnosuid": (MOUNT_ATTR_NOSUID, 0), "rsuid": (0, MOUNT_ATTR_NOSUID),
+    "rnodev": (MOUNT_ATTR_NODEV, 0), "rdev": (0, MOUNT_ATTR_NODEV),
+    "rnoexec": (MOUNT_ATTR_NOEXEC, 0), "rexec": (0, MOUNT_ATTR_NOEXEC),
+    "rnodiratime": (MOUNT_ATTR_NODIRATIME, 0), "rdiratime": (0, MOUNT_ATTR_NODIRATIME),
+    "rrelatime": (MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME), "rnorelatime": (0, 0),
+    "rnoatime": (MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME), "ratime": (0, MOUNT_ATTR_NOATIME),
+    "rstrictatime": (MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME), "rnostrictatime": (0, 0),
+    "rnosymfollow": (MOUNT_ATTR_NOSYMFOLLOW, 0), "rsymfollow": (0, MOUNT_ATTR_NOSYMFOLLOW),
+}
+
+# Options that are pyrun's to interpret and never reach the kernel's data string.
+IGNORED = {"tmpcopyup", "idmap", "ridmap", "copy-symlink"}
+
+
+class MountSpec:
+    """One parsed mount: what mount(2) gets, plus what must happen after it."""
+
+    __slots__ = ("source", "destination", "type", "flags", "clear", "propagation", "data",
+                 "attr_set", "attr_clr", "is_bind")
+
+    def __init__(self, source, destination, type_, flags, clear, propagation, data, attr_set, attr_clr):
+        self.source = source
+        self.destination = destination
+        self.type = type_
+        self.flags = flags
+        self.clear = clear
+        self.propagation = propagation
+        self.data = data
+        self.attr_set = attr_set
+        self.attr_clr = attr_clr
+        self.is_bind = bool(flags & linux.MS_BIND)
+
+
+def parse(entry, bundle, where="mounts"):
+    """A config.json mount entry -> MountSpec (pure; raises ConfigError on an unknown shape)."""
+    dest = entry.get("destination")
+    if not dest:
+        raise ConfigError(f"config.json: {where}.destination: is required")
+    if not dest.startswith("/"):
+        dest = "/" + dest  # runc resolves a relative destination against "/"
+    flags = clear = propagation = attr_set = attr_clr = 0
+    data = []
+    for opt in entry.get("options") or []:
+        if opt in FLAGS:
+            is_clear, flag = FLAGS[opt]
+            if is_clear:
+                flags &= ~flag
+                clear |= flag
+            else:
+                flags |= flag
+        elif opt in PROPAGATION:
+            propagation |= PROPAGATION[opt]
+        elif opt in RECURSIVE:
+            s, c = RECURSIVE[opt]
+            attr_set |= s
+            attr_clr |= c
+        elif opt in IGNORED:
+            continue
+        else:
+            data.append(opt)
+    type_ = entry.get("type") or ""
+    if type_ == "bind":
+        flags |= linux.MS_BIND
+    source = entry.get("source") or ""
+    if flags & linux.MS_BIND and source and not source.startswith("/"):
+        source = os.path.join(bundle, source)
+    return MountSpec(source, dest, type_, flags, clear, propagation, ",".join(data) or None,
+                     attr_set, attr_clr)
+
+
+def _remount_flags(path, wanted):
+    """Flags for a bind remount: the wanted ones plus those the kernel locked on the source
+    (nosuid/nodev/noexec/ro cannot be cleared in a user namespace)."""
+    st = os.statvfs(path)
+    locked = 0
+    for st_flag, ms_flag in ((os.ST_NOSUID, linux.MS_NOSUID), (os.ST_NODEV, linux.MS_NODEV),
+                             (os.ST_NOEXEC, linux.MS_NOEXEC)):
+        if st.f_flag & st_flag:
+            locked |= ms_flag
+    return wanted | locked
+
+
+def mount_entry(spec, rootfs, cgroup_mounter=None):
+    """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root)."""
+    if spec.type == "cgroup" or spec.type == "cgroup2":
+        if cgroup_mounter is None:
+            raise SetupError(f"mount {spec.destination}: cgroup mounts need the cgroup manager")
+        cgroup_mounter(spec, rootfs)
+        return
+    if spec.is_bind:
+        _mount_bind(spec, rootfs)
+        return
+    target = paths.make_target(rootfs, spec.destination, True)
+    fd = paths.open_checked(rootfs, target)
+    try:
+        proc = paths.proc_path(fd)
+        source = spec.source or spec.type
+        flags = spec.flags & ~linux.MS_REC
+        try:
+            linux.mount(source, proc, spec.type, flags, spec.data)
+        except OSError as err:
+            raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
+                             f"options {spec.data or ''}): {err.strerror}") from None
+    finally:
+        os.close(fd)
+    _after(spec, target, rootfs)
+
+
+def _mount_bind(spec, rootfs):
+    try:
+        st = os.stat(spec.source)
+    except OSError as err:
+        raise SetupError(f"bind mount source {spec.source} for {spec.destination}: {err.strerror}") from None
+    target = paths.make_target(rootfs, spec.destination, stat.S_ISDIR(st.st_mode))
+    fd = paths.open_checked(rootfs, target)
+    try:
+        proc = paths.proc_path(fd)
+        try:
+            linux.mount(spec.source, proc, None, linux.MS_BIND | (spec.flags & linux.MS_REC))
+        except OSError as err:
+            raise SetupError(f"bind mount {spec.source} to {spec.destination}: {err.strerror}") from None
+        extra = spec.flags & ~(linux.MS_BIND | linux.MS_REC | linux.MS_REMOUNT)
+        if extra:
+            # A bind mount takes its flags only on a remount; re-open: the fd names the old mount.
+            os.close(fd)
+            fd = paths.open_checked(rootfs, target)
+            proc = paths.proc_path(fd)
+            flags = _remount_flags(proc, extra)
+            linux.mount(None, proc, None, flags | linux.MS_BIND | linux.MS_REMOUNT)
+    finally:
+        os.close(fd)
+    _after(spec, target, rootfs)
+
+
+def _after(spec, target, rootfs):
+    """Propagation and recursive attributes: set on the new mount after it exists."""
+    if not spec.propagation and not (spec.attr_set or spec.attr_clr):
+        return
+    fd = paths.open_checked(rootfs, target)
+    try:
+        proc = paths.proc_path(fd)
+        for flag in (linux.MS_SHARED, linux.MS_SLAVE, linux.MS_PRIVATE, linux.MS_UNBINDABLE):
+            if spec.propagation & flag:
+                linux.mount(None, proc, None, flag | (spec.propagation & linux.MS_REC))
+        if spec.attr_set or spec.attr_clr:
+            linux.mount_setattr(fd, "", linux.AT_EMPTY_PATH | linux.AT_RECURSIVE,
+                                spec.attr_set, spec.attr_clr)
+    finally:
+        os.close(fd)
+
+
+def remount_readonly(path):
+    """Make an existing mount read-only, keeping its locked flags (root.readonly, readonlyPaths)."""
+    flags = _remount_flags(path, linux.MS_RDONLY)
+    linux.mount(None, path, None, flags | linux.MS_BIND | linux.MS_REMOUNT)

@@ -1,0 +1,136 @@
+"""The container's terminal: a pty from the container's own devpts whose master goes to the
+caller over the console socket (one sendmsg, a non-empty name, exactly one SCM_RIGHTS fd) and
+whose slave becomes the container's stdio and /dev/console. Also the foreground side: `run`
+without a console socket proxies the master to pyrun's own stdio.
+"""
+
+import fcntl
+import os
+import socket
+import struct
+
+from runtime import linux
+from runtime.errors import SetupError
+from runtime.rootfs import paths
+
+TIOCSCTTY = 0x540E
+TIOCSWINSZ = 0x5414
+TIOCGWINSZ = 0x5413
+TIOCGPTN = 0x80045430
+TIOCSPTLCK = 0x40045431
+TIOCGPTPEER = 0x5441
+
+
+class Console:
+    __slots__ = ("slave",)
+
+    def __init__(self, slave):
+        self.slave = slave
+
+
+def setup_console(rootfs, console_sock, size=None):
+    """In the init, before pivot_root: open a pty in the container's devpts, bind its slave on
+    /dev/console, send the master over console_sock. Returns the Console (the slave fd)."""
+    if console_sock is None:
+        raise SetupError("process.terminal is true but no --console-socket was given")
+    ptmx = paths.secure_join(rootfs, "/dev/pts/ptmx")
+    if not os.path.exists(ptmx):
+        ptmx = paths.secure_join(rootfs, "/dev/ptmx")
+    try:
+        master = os.open(ptmx, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as err:
+        raise SetupError(f"open {ptmx}: {err.strerror} (is devpts mounted at /dev/pts?)") from None
+    fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
+    slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
+    number = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, struct.pack("I", 0)))[0]
+    if size:
+        set_size(master, size.get("height", 0), size.get("width", 0))
+    console = paths.make_target(rootfs, "/dev/console", False)
+    fd = paths.open_checked(rootfs, console)
+    try:
+        linux.mount(os.path.join(os.path.dirname(ptmx), str(number)) if ptmx.endswith("pts/ptmx")
+                    else f"/proc/self/fd/{slave}", paths.proc_path(fd), None, linux.MS_BIND)
+    finally:
+        os.close(fd)
+    try:
+        send_fd(console_sock, master, b"/dev/ptmx")
+    finally:
+        os.close(master)
+    return Console(slave)
+
+
+def become_stdio(console):
+    """After pivot_root: the pty slave becomes fds 0-2 and the controlling terminal."""
+    for fd in (0, 1, 2):
+        os.dup2(console.slave, fd)
+    os.close(console.slave)
+    fcntl.ioctl(0, TIOCSCTTY, 0)
+
+
+def set_size(fd, rows, cols):
+    fcntl.ioctl(fd, TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def send_fd(sock, fd, name):
+    socket.send_fds(sock, [name], [fd])
+
+
+def connect(path):
+    """Connect to the caller's console socket (in the runtime, before forking)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as err:
+        sock.close()
+        raise SetupError(f"connect to console socket {path}: {err.strerror}") from None
+    return sock
+
+
+def receive_fd(sock):
+    _, fds, _, _ = socket.recv_fds(sock, 4096, 1)
+    if not fds:
+        raise SetupError("console socket: no pty master received")
+    return fds[0]
+
+
+def proxy(master, pid_alive):
+    """Foreground `run` with a terminal: copy between our stdio and the pty master until the
+    container's side closes. Our stdin is put in raw mode while it is a terminal."""
+    import select
+    import termios
+    import tty
+    saved = None
+    if os.isatty(0):
+        saved = termios.tcgetattr(0)
+        tty.setraw(0)
+        try:
+            rows, cols = struct.unpack("HHHH", fcntl.ioctl(0, TIOCGWINSZ, b"\0" * 8))[:2]
+            set_size(master, rows, cols)
+        except OSError:
+            pass
+    try:
+        inputs = [master, 0]
+        while True:
+            try:
+                ready, _, _ = select.select(inputs, [], [], 0.5)
+            except InterruptedError:
+                continue
+            if master in ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    break
+                os.write(1, data)
+            if 0 in ready:
+                data = os.read(0, 65536)
+                if not data:
+                    inputs.remove(0)
+                else:
+                    os.write(master, data)
+            if not ready and not pid_alive():
+                break
+    finally:
+        if saved is not None:
+            termios.tcsetattr(0, termios.TCSADRAIN, saved)
