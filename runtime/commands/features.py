@@ -1,0 +1,23 @@
+"""`pyrun features`: print the runtime-spec features document (what this pyrun implements)."""
+
+import sys
+
+from runtime.errors import UsageError
+
+USAGE = "pyrun features"
+DESCRIPTION = """\
+   Show the enabled features.
+   The result is parsable as a JSON.
+   See https://github.com/opencontainers/runtime-spec/blob/main/features.md for the format.
+"""
+OPTIONS = []
+
+
+def main(g, opts, args):
+    if args:
+        raise UsageError('"features" requires exactly 0 argument(s)')
+    import json
+    from spec.features import features_document
+    sys.stdout.write(json.dumps(features_document(), indent=4) + "\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,141 @@
+"""What pyrun implements, said once: the tables below, and the runtime-spec 1.2 features document
+(`pyrun features`, features.md / features-linux.md) built from them, shaped like runc's.
+
+Keep these honest and conservative: list a thing only when the runtime really does it. The runtime
+modules are checked against these tables by tests (tests/spec/test_features.py); when a module
+learns something new, add it here in the same change.
+"""
+
+import os
+
+from spec.version import OCI_VERSION, OCI_VERSION_MIN
+
+PYRUN_VERSION = "0.1.0"
+
+# Every lifecycle hook of runtime-spec 1.2 (runtime/hooks.py runs them).
+HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
+
+# Namespaces pyrun can create or join (runtime/namespaces.py).
+NAMESPACES = ("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts")
+
+# Mount options pyrun's mount code understands (runtime/rootfs/mounts.py): mount(2) flags...
+MOUNT_FLAG_OPTIONS = (
+    "ro", "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "sync", "async", "dirsync",
+    "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "bind", "rbind",
+    "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
+    "symfollow", "nosymfollow", "silent", "loud",
+)
+# ...propagation types...
+MOUNT_PROPAGATION_OPTIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave",
+                             "unbindable", "runbindable")
+# ...and recursive attributes, applied with mount_setattr(2) and AT_RECURSIVE.
+MOUNT_RECURSIVE_OPTIONS = (
+    "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime", "rdiratime",
+    "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime",
+    "rnosymfollow", "rsymfollow",
+)
+MOUNT_OPTIONS = MOUNT_FLAG_OPTIONS + MOUNT_PROPAGATION_OPTIONS + MOUNT_RECURSIVE_OPTIONS
+
+# Capabilities by number, 0 (CAP_CHOWN) to 40 (CAP_CHECKPOINT_RESTORE) (runtime/capabilities.py).
+CAPABILITIES = (
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+)
+
+# Cgroup managers: cgroupfs on v1 and on v2; no systemd driver (no systemd runs here), no rdma.
+CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False}
+
+# Seccomp through libseccomp (runtime/seccomp.py): its action, operator and architecture names.
+SECCOMP_ACTIONS = (
+    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+)
+SECCOMP_OPERATORS = (
+    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
+    "SCMP_CMP_NE",
+)
+SECCOMP_ARCHS = (
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",
+    "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
+)
+# Flags pyrun knows how to ask for; the supported ones are those libseccomp 2.5 (Debian 12) can set.
+# SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6.
+SECCOMP_KNOWN_FLAGS = ("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                       "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
+SECCOMP_SUPPORTED_FLAGS = ("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                           "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+
+# Not implemented: no LSM profiles, no resctrl, no idmapped mounts.
+APPARMOR = False
+SELINUX = False
+INTEL_RDT = False
+IDMAP_MOUNTS = False
+
+_LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib64", "/lib")
+
+
+def libseccomp_version():
+    """libseccomp's version from its installed file name (libseccomp.so.2.5.4), or None if absent.
+
+    Read from the file system rather than by loading the library: `pyrun features` stays cheap.
+    """
+    for directory in _LIB_DIRS:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("libseccomp.so.2.") and name[len("libseccomp.so."):].replace(".", "").isdigit():
+                return name[len("libseccomp.so."):]
+    return None
+
+
+def kernel_has_seccomp():
+    """Whether this kernel does seccomp filtering (a Seccomp: line in /proc/self/status)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            return any(line.startswith(b"Seccomp:") for line in f)
+    except OSError:
+        return False
+
+
+def features_document():
+    """The runtime-spec 1.2 features document, in runc's layout (`runc features`)."""
+    seccomp_version = libseccomp_version()
+    seccomp = {
+        "enabled": bool(seccomp_version) and kernel_has_seccomp(),
+        "actions": list(SECCOMP_ACTIONS),
+        "operators": list(SECCOMP_OPERATORS),
+        "archs": list(SECCOMP_ARCHS),
+        "knownFlags": list(SECCOMP_KNOWN_FLAGS),
+        "supportedFlags": list(SECCOMP_SUPPORTED_FLAGS) if seccomp_version else [],
+    }
+    annotations = {"pyrun.version": PYRUN_VERSION}
+    if seccomp_version:
+        annotations["io.github.seccomp.libseccomp.version"] = seccomp_version
+    return {
+        "ociVersionMin": OCI_VERSION_MIN,
+        "ociVersionMax": OCI_VERSION,
+        "hooks": list(HOOKS),
+        "mountOptions": sorted(MOUNT_OPTIONS),
+        "linux": {
+            "namespaces": list(NAMESPACES),
+            "capabilities": list(CAPABILITIES),
+            "cgroup": dict(CGROUP),
+            "seccomp": seccomp,
+            "apparmor": {"enabled": APPARMOR},
+            "selinux": {"enabled": SELINUX},
+            "intelRdt": {"enabled": INTEL_RDT},
+            "mountExtensions": {"idmap": {"enabled": IDMAP_MOUNTS}},
+        },
+        "annotations": dict(sorted(annotations.items())),
+    }
