@@ -1,0 +1,132 @@
+"""Command line: python -m conformance --runtime PATH [--runtime PATH …] [options].
+
+Exit code: 0 when the first runtime passed every case that applied, 1 when it failed one,
+2 on a usage error.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+from conformance import cases as _builtin_cases  # noqa: F401  (registers the built-in cases)
+from conformance import report
+from conformance.registry import AREAS, CASES, select
+from conformance.runner import parse_runtime, run_all
+from conformance.worker import load_module
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m conformance",
+                                description="OCI runtime-spec conformance harness for runc-compatible runtimes")
+    p.add_argument("--runtime", action="append", default=[], metavar="[LABEL=]PATH",
+                   help="runtime binary to test (repeat for a side-by-side matrix; the first decides the exit code)")
+    p.add_argument("--only", action="append", default=[], metavar="AREA|CASE",
+                   help="run only these areas or cases (repeatable, comma-separated, 'prefix*' allowed)")
+    p.add_argument("--format", choices=sorted(report.FORMATS), default="table")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")
+    p.add_argument("--keep-going", action="store_true",
+                   help="run every case; without it a runtime's run stops at its first failure")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="seconds any one runtime invocation may take before it is killed (default 10)")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="cases run at once (default 1)")
+    p.add_argument("--cases", action="append", default=[], metavar="FILE.py",
+                   help="a Python file defining extra cases with @conformance.case (repeatable)")
+    p.add_argument("--update-readme", metavar="FILE",
+                   help="rewrite the section between the conformance markers of FILE with the markdown matrix")
+    p.add_argument("--list", action="store_true", help="list the cases and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each result on stderr as it comes")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    for path in args.cases:
+        load_module("__main__", os.path.abspath(path))
+    try:
+        chosen = select([p for item in args.only for p in item.split(",") if p])
+    except KeyError as e:
+        print(f"conformance: {e.args[0]}", file=sys.stderr)
+        return 2
+    if args.list:
+        for c in chosen:
+            print(f"{c.name:45} {c.level:6} {c.section:32} {c.text}")
+        return 0
+    if not args.runtime:
+        print("conformance: give at least one --runtime PATH", file=sys.stderr)
+        return 2
+    runtimes = [parse_runtime(r) for r in args.runtime]
+    if len({r.label for r in runtimes}) != len(runtimes):
+        print("conformance: two runtimes share a label; name them LABEL=PATH", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    stopped = set()
+
+    def progress(label, case, result):
+        if args.verbose:
+            print(f"[{label}] {case.name}: {report.cell(result)} ({result.get('seconds', 0):.2f}s)",
+                  file=sys.stderr, flush=True)
+        if not args.keep_going and result["status"] in ("fail", "error"):
+            stopped.add(label)
+
+    def gate(label):
+        return label not in stopped
+
+    results = run_all(chosen, runtimes, timeout=args.timeout, jobs=args.jobs, progress=progress, gate=gate)
+    text = report.FORMATS[args.format](chosen, results)
+    sys.stdout.write(text)
+    if args.junit:
+        with open(args.junit, "w") as f:
+            f.write(report.format_junit(chosen, results))
+    if args.update_readme:
+        body = readme_section(chosen, results, runtimes, args, time.monotonic() - started)
+        with open(args.update_readme) as f:
+            old = f.read()
+        with open(args.update_readme, "w") as f:
+            f.write(report.replace_section(old, body))
+    if args.verbose:
+        print(f"conformance: {len(chosen)} cases x {len(runtimes)} runtimes in "
+              f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0 if report.passed_all(results, runtimes[0].label) else 1
+
+
+def readme_section(chosen, results, runtimes, args, seconds):
+    import platform
+    cmd = "python -m conformance " + " ".join(f"--runtime {r.label}={_short(r.path)}" for r in runtimes)
+    if args.only:
+        cmd += " " + " ".join(f"--only {o}" for o in args.only)
+    return "\n".join([
+        "## Runtime-spec conformance",
+        "",
+        "`conformance/` is a harness that checks any runc-compatible runtime binary against the OCI",
+        "runtime-spec (Linux) from the outside: a busybox-static probe inside the container and /proc and",
+        "the cgroup files on the host. Each case runs in its own pid and mount namespace and is cleaned up",
+        "even when the runtime hangs. See [docs/conformance.md](docs/conformance.md).",
+        "",
+        "```sh",
+        ".venv/bin/python3 -m conformance --runtime /usr/sbin/runc --runtime .venv/bin/pyrun --keep-going",
+        ".venv/bin/python3 -m conformance --runtime .venv/bin/pyrun --only hooks --only process.umask -v",
+        ".venv/bin/python3 -m conformance --list",
+        "```",
+        "",
+        f"The matrix below is generated by the harness (`{cmd} --keep-going --update-readme README.md`)",
+        f"on {platform.system()} {platform.release()}, cgroups {_cgroups()}, in {seconds:.0f} s; cases that do",
+        "not apply on this host are skipped with the reason. pyrun's known gaps, with reasons, are in",
+        "[conformance/known_gaps.txt](conformance/known_gaps.txt).",
+        "",
+        report.format_markdown(chosen, results),
+    ])
+
+
+def _short(path):
+    cwd = os.getcwd() + "/"
+    return path[len(cwd):] if path.startswith(cwd) else path
+
+
+def _cgroups():
+    from conformance import host
+    return host.cgroup_version()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
