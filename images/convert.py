@@ -42,7 +42,11 @@ def parse_volume(text):
     host = os.path.abspath(host)
     if not os.path.exists(host):
         raise ImageError(f"--volume {text!r}: host path {host} does not exist")
-    return host, os.path.normpath(dest), ro
+    return host, _clean_dest(dest), ro
+
+
+def _clean_dest(path):
+    return "/" + os.path.normpath("/" + path).lstrip("/")
 
 
 def parse_id_map(text, flag):
@@ -171,7 +175,7 @@ def build(image_config, rootfs, opts, bundle=None):
         bound.add(dest)
     if bundle is not None:
         for dest in sorted(cfg.get("Volumes") or {}):
-            dest = os.path.normpath("/" + dest)
+            dest = _clean_dest(dest)
             if dest in bound:
                 continue
             spec["mounts"].append({"destination": dest, "type": "bind",
