@@ -7,6 +7,8 @@ ConfigError; a capability this kernel lacks (above /proc/sys/kernel/cap_last_cap
 with a warning, as runc does.
 """
 
+import os
+
 from runtime import linux
 from runtime.errors import ConfigError, SetupError
 
@@ -26,6 +28,10 @@ CAP_NUMBERS = {name: number for number, name in enumerate(CAP_NAMES)}
 SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
 
 _last_cap = None
+
+
+def _reason(err):
+    return os.strerror(err.errno) if err.errno else str(err)
 
 
 class CapSets:
@@ -134,7 +140,7 @@ def drop_bounding(capsets):
                 linux.prctl(linux.PR_CAPBSET_DROP, number)
             except OSError as err:
                 raise SetupError(f"unable to apply bounding set: drop {CAP_NAMES[number]}: "
-                                 f"{err.strerror or err}") from None
+                                 f"{_reason(err)}") from None
 
 
 def keep_across_setuid():
@@ -163,13 +169,13 @@ def apply(capsets, warn=None):
     try:
         linux.capset(capsets.effective, capsets.permitted, capsets.inheritable)
     except OSError as err:
-        raise SetupError(f"unable to apply caps: capset: {err.strerror or err}") from None
+        raise SetupError(f"unable to apply caps: capset: {_reason(err)}") from None
     refused = 0
     try:
         linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_CLEAR_ALL)
     except OSError as err:
         if capsets.ambient:
-            raise SetupError(f"unable to apply caps: clear ambient set: {err.strerror or err}") from None
+            raise SetupError(f"unable to apply caps: clear ambient set: {_reason(err)}") from None
     for number in range(last_cap() + 1):
         if capsets.ambient >> number & 1:
             try:

@@ -58,6 +58,7 @@ ARCHITECTURES = {
 
 # libseccomp filter attributes (enum scmp_filter_attr) standing for seccomp(2) flags.
 ATTR_CTL_NNP = 3
+ATTR_API_SYSRAWRC = 9   # report the kernel's errno instead of ECANCELED
 ATTR_CTL_OPTIMIZE = 8
 FLAG_ATTRS = {
     "SECCOMP_FILTER_FLAG_TSYNC": 4,              # SCMP_FLTATR_CTL_TSYNC
@@ -241,6 +242,10 @@ def prepare(seccomp, debug=None):
 
     # no_new_privs is process.noNewPrivileges' business, not the filter's.
     filt.set_attr(ATTR_CTL_NNP, 0)
+    try:
+        filt.set_attr(ATTR_API_SYSRAWRC, 1)
+    except OSError:
+        pass
     if sum(len(names) for _, names, _, _ in entries) > 32:
         try:
             filt.set_attr(ATTR_CTL_OPTIMIZE, 2)  # binary tree: long allow lists run faster

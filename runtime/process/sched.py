@@ -28,6 +28,10 @@ SCHED_FLAGS = {"SCHED_FLAG_RESET_ON_FORK": 0x01, "SCHED_FLAG_RECLAIM": 0x02,
 RESCTRL = "/sys/fs/resctrl"
 
 
+def _reason(err):
+    return os.strerror(err.errno) if err.errno else str(err)
+
+
 def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -58,7 +62,7 @@ def apply_personality(personality, warn=None):
     try:
         linux.personality(persona)
     except OSError as err:
-        raise SetupError(f"unable to set personality: {err.strerror or err}") from None
+        raise SetupError(f"unable to set personality: {_reason(err)}") from None
 
 
 # --- I/O priority ---
@@ -83,7 +87,7 @@ def apply_io_priority(io_priority):
     try:
         linux.ioprio_set(IOPRIO_WHO_PROCESS, 0, value)
     except OSError as err:
-        raise SetupError(f"setting I/O priority {io_priority.get('class')}: {err.strerror or err}") from None
+        raise SetupError(f"setting I/O priority {io_priority.get('class')}: {_reason(err)}") from None
 
 
 # --- scheduler ---
@@ -127,7 +131,7 @@ def apply_scheduler(scheduler):
     try:
         linux.sched_setattr(0, **attr)
     except OSError as err:
-        raise SetupError(f"error setting scheduler {scheduler.get('policy')}: {err.strerror or err}") from None
+        raise SetupError(f"error setting scheduler {scheduler.get('policy')}: {_reason(err)}") from None
 
 
 # --- CPU affinity of exec'd processes ---
@@ -179,7 +183,7 @@ def _set_affinity(cpus, pid, stage):
         os.sched_setaffinity(pid, cpus)
     except OSError as err:
         raise SetupError(f"error setting {stage} CPU affinity to {sorted(cpus)}: "
-                         f"{err.strerror or err}") from None
+                         f"{_reason(err)}") from None
 
 
 # --- Intel RDT ---
