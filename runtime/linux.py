@@ -232,3 +232,81 @@ def sched_setattr(pid, policy, flags=0, nice=0, priority=0, runtime=0, deadline=
     """sched_setattr(2): the one call that sets every policy, SCHED_DEADLINE included."""
     attr = _SchedAttr(SCHED_ATTR_SIZE_VER1, policy, flags, nice, priority, runtime, deadline, period, 0, 0)
     _check(_syscall(SYS_sched_setattr, pid, ctypes.byref(attr), 0), "sched_setattr")
+
+
+# bpf(2), for the cgroup v2 device filter (runtime/cgroups/devices.py builds the instructions).
+BPF_PROG_LOAD = 5
+BPF_PROG_ATTACH = 8
+BPF_PROG_DETACH = 9
+BPF_PROG_GET_FD_BY_ID = 13
+BPF_PROG_QUERY = 16
+BPF_PROG_TYPE_CGROUP_DEVICE = 15
+BPF_CGROUP_DEVICE = 6
+BPF_F_ALLOW_MULTI = 2
+_BPF_ATTR_SIZE = 128  # larger than every field used here; the kernel wants the tail zeroed
+
+
+def bpf(cmd, attr, size):
+    """The raw bpf(2) call on a ctypes buffer; returns the result (an fd for loads)."""
+    return _check(_syscall(SYS_bpf, cmd, ctypes.byref(attr), size), f"bpf cmd {cmd}")
+
+
+def bpf_prog_load(prog_type, insns, license, expected_attach_type=0):
+    """Load a program (insns: the raw bytes of struct bpf_insn[]); returns its fd.
+
+    On a verifier rejection the OSError message carries the verifier's log."""
+    import struct
+    insn_buf = ctypes.create_string_buffer(bytes(insns), len(insns))
+    lic = ctypes.create_string_buffer(_b(license))
+    log = ctypes.create_string_buffer(65536)
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    # prog_type, insn_cnt, insns, license, log_level, log_size, log_buf, kern_version, prog_flags,
+    # prog_name[16], prog_ifindex, expected_attach_type
+    struct.pack_into("=IIQQIIQII16sII", attr, 0, prog_type, len(insns) // 8,
+                     ctypes.addressof(insn_buf), ctypes.addressof(lic), 0, 0, 0, 0, 0,
+                     b"", 0, expected_attach_type)
+    ret = _syscall(SYS_bpf, BPF_PROG_LOAD, attr, _BPF_ATTR_SIZE)
+    if ret >= 0:
+        return ret
+    err = ctypes.get_errno()
+    # retry with the verifier log on, so the error says why
+    struct.pack_into("=IIQ", attr, 24, 1, len(log), ctypes.addressof(log))
+    ret = _syscall(SYS_bpf, BPF_PROG_LOAD, attr, _BPF_ATTR_SIZE)
+    if ret >= 0:
+        return ret
+    err = ctypes.get_errno() or err
+    text = log.value.decode(errors="replace").strip()
+    raise OSError(err, f"bpf prog load: {os.strerror(err)}" + (f": {text}" if text else ""))
+
+
+def bpf_prog_attach(target_fd, prog_fd, attach_type, flags=0):
+    import struct
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    struct.pack_into("=IIII", attr, 0, target_fd, prog_fd, attach_type, flags)
+    _check(_syscall(SYS_bpf, BPF_PROG_ATTACH, attr, _BPF_ATTR_SIZE), "bpf prog attach")
+
+
+def bpf_prog_detach(target_fd, prog_fd, attach_type):
+    import struct
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    struct.pack_into("=III", attr, 0, target_fd, prog_fd, attach_type)
+    _check(_syscall(SYS_bpf, BPF_PROG_DETACH, attr, _BPF_ATTR_SIZE), "bpf prog detach")
+
+
+def bpf_prog_query(target_fd, attach_type, max_progs=64):
+    """Ids of the programs attached to target_fd (a cgroup directory fd) for attach_type."""
+    import struct
+    ids = (ctypes.c_uint32 * max_progs)()
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    # target_fd, attach_type, query_flags, attach_flags, prog_ids, prog_cnt
+    struct.pack_into("=IIIIQI", attr, 0, target_fd, attach_type, 0, 0, ctypes.addressof(ids), max_progs)
+    _check(_syscall(SYS_bpf, BPF_PROG_QUERY, attr, _BPF_ATTR_SIZE), "bpf prog query")
+    count = struct.unpack_from("=I", attr, 24)[0]
+    return list(ids[:count])
+
+
+def bpf_prog_get_fd_by_id(prog_id):
+    import struct
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    struct.pack_into("=I", attr, 0, prog_id)
+    return _check(_syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, attr, _BPF_ATTR_SIZE), "bpf prog get fd by id")

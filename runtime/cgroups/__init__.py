@@ -19,4 +19,56 @@ The rest of pyrun uses only what this module exports:
     manager.stats()           runc's `events --stats` figures; manager.oom_kills() the OOM counter.
 
 See the v1 and v2 modules for how each maps linux.resources onto the kernel's files.
+
+For the thin CLI commands: pause/resume are freeze()/thaw(); `ps` is pids(); `kill --all` is
+signal_all(sig); `events --stats` is stats() and oom_kills(); `update` is update(resources) followed by
+saving manager.saved() again (it carries the merged resources). None of these imports cgroupspy or json.
+Timing: create() starts, on a background thread, the RCU grace period that the first cgroup.procs
+write waits for (see common.prewarm_attach), so call apply(pid) a few ms later (after forking the
+init, while it sets itself up), not instantly: the wait is then mostly gone.
+The device rules a container gets are those of linux.resources.devices followed by runc's default
+allow list (devices.DEFAULT_ALLOWED); a config without linux.resources.devices gets the defaults only.
 """
+
+import os
+
+from runtime.errors import CgroupError
+
+__all__ = ["new_manager", "load", "CgroupError"]
+
+
+def is_v2_host():
+    """True when /sys/fs/cgroup itself is a cgroup2 mount (a pure v2 host)."""
+    return os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+
+
+def new_manager(config, container_id, rootless=False):
+    linux = config.get("linux") or {}
+    resources = linux.get("resources") or {}
+    from runtime.cgroups import devices
+    rules = devices.rules_from_config(config)
+    if is_v2_host():
+        from runtime.cgroups import v2
+        path = v2.resolve_path(linux.get("cgroupsPath"), container_id)
+        if rootless and not os.access(os.path.dirname(path) if not os.path.isdir(path) else path, os.W_OK):
+            return None   # no delegated subtree to create it in
+        return v2.V2Manager(path, resources, rules)
+    if rootless:
+        return None   # cgroup v1 cannot be delegated safely to an unprivileged user
+    from runtime.cgroups import v1
+    return v1.V1Manager(v1.resolve_paths(linux.get("cgroupsPath"), container_id), resources, rules)
+
+
+def load(saved):
+    """The manager described by a saved() dict (None stays None)."""
+    if not saved:
+        return None
+    from runtime.cgroups.devices import Rule
+    rules = None if saved.get("devices") is None else [Rule(*r) for r in saved["devices"]]
+    if saved.get("version") == 2:
+        from runtime.cgroups.v2 import V2Manager
+        return V2Manager(saved["path"], saved.get("resources"), rules)
+    if saved.get("version") == 1:
+        from runtime.cgroups.v1 import V1Manager
+        return V1Manager(saved["paths"], saved.get("resources"), rules)
+    raise CgroupError(f"unknown saved cgroup manager version {saved.get('version')!r}")
