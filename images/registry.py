@@ -192,8 +192,10 @@ class Client:
             resp = self._send("GET", url, hdrs)
             body = resp.read()
             if resp.status != 200:
+                detail = body[:200].decode(errors="replace").strip()
                 raise RegistryError(f"token server {urllib.parse.urlsplit(realm).netloc} refused "
-                                    f"({resp.status}){' the credentials' if self.creds else ''}: {body[:200].decode(errors='replace')}")
+                                    f"{'the credentials' if self.creds else 'an anonymous token'} "
+                                    f"({resp.status}){': ' + detail if detail else ''}")
             try:
                 doc = json.loads(body)
                 token = doc.get("token") or doc["access_token"]

@@ -173,3 +173,111 @@ def test_tls_and_basic_auth(tls_auth_registry, store, tmp_path):
     run_image(tmp_path / "s5", "pull", "--insecure", "--creds", "alice:s3cret", ref)
     run_image(tmp_path / "s5", "unpack", ref, tmp_path / "bundle")
     assert (tmp_path / "bundle" / "rootfs" / "secret").read_bytes() == b"s"
+
+
+# -- bearer tokens -------------------------------------------------------------------------------
+class TokenServer:
+    """A token server on 127.0.0.1 issuing RS256 JWTs (signed with openssl) the registry verifies:
+    anonymous callers get pull on public/*, alice:s3cret gets pull and push everywhere."""
+
+    def __init__(self, work):
+        import base64
+        import http.server
+        import threading
+        self.key, self.cert = str(work / "token.key"), str(work / "token.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=token-issuer", "-keyout", self.key, "-out", self.cert], check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        self.x5c = base64.b64encode(der).decode()
+        self.issued = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                import urllib.parse
+                query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                auth = self.headers.get("Authorization", "")
+                user = None
+                if auth.startswith("Basic "):
+                    if base64.b64decode(auth[6:]) != b"alice:s3cret":
+                        self.send_response(401)
+                        self.end_headers()
+                        return
+                    user = "alice"
+                access = []
+                if query.get("scope"):
+                    _, repo, actions = query["scope"].split(":")
+                    allowed = ["pull", "push"] if user else (["pull"] if repo.startswith("public/") else [])
+                    access = [{"type": "repository", "name": repo,
+                               "actions": [a for a in actions.split(",") if a in allowed]}]
+                token = server.sign(user or "", query.get("service", ""), access)
+                server.issued.append((user, query.get("scope")))
+                body = json.dumps({"token": token}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.realm = f"http://127.0.0.1:{self.httpd.server_address[1]}/token"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def sign(self, subject, service, access):
+        import base64
+        import time
+        import uuid
+
+        def b64(data):
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [self.x5c]}
+        claims = {"iss": "test-issuer", "sub": subject, "aud": service, "exp": now + 300, "nbf": now - 10,
+                  "iat": now, "jti": uuid.uuid4().hex, "access": access}
+        signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.key], input=signing_input.encode(),
+                             check=True, capture_output=True).stdout
+        return f"{signing_input}.{b64(sig)}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def token_registry(tmp_path_factory):
+    work = tmp_path_factory.mktemp("token-registry")
+    tokens = TokenServer(work)
+    reg = Registry(work / "reg", token={"realm": tokens.realm, "service": "test-registry",
+                                        "issuer": "test-issuer", "cert": tokens.cert})
+    reg.tokens = tokens
+    yield reg
+    reg.stop()
+    tokens.stop()
+
+
+def test_bearer_token_auth(token_registry, store, tmp_path):
+    reg = token_registry
+    layout = str(tmp_path / "layout")
+    write_layout(layout, [image_manifest(layout, [layer_tar([entry("tok", "file", b"t")])])])
+    run_image(store, "import", layout, "--name", "local/tok:1")
+    # Anonymous tokens carry no push right: refused with the registry's reason.
+    proc = run_image(store, "push", "--insecure", "local/tok:1", f"{reg.host}/public/tok:1", check=False)
+    assert proc.returncode == 1 and ("UNAUTHORIZED" in proc.stderr or "DENIED" in proc.stderr), proc.stderr
+    # With credentials the token server grants push.
+    run_image(store, "push", "--insecure", "--creds", "alice:s3cret", "local/tok:1", f"{reg.host}/public/tok:1")
+    run_image(store, "push", "--insecure", "--creds", "alice:s3cret", "local/tok:1", f"{reg.host}/private/tok:1")
+    # Anonymous pull of a public repository works with an anonymous token.
+    run_image(tmp_path / "anon", "pull", "--insecure", f"{reg.host}/public/tok:1")
+    assert (None, "repository:public/tok:pull") in reg.tokens.issued
+    # A private one needs credentials.
+    proc = run_image(tmp_path / "anon2", "pull", "--insecure", f"{reg.host}/private/tok:1", check=False)
+    assert proc.returncode == 1 and "private/tok" in proc.stderr
+    run_image(tmp_path / "alice", "pull", "--insecure", "--creds", "alice:s3cret", f"{reg.host}/private/tok:1")
+    proc = run_image(tmp_path / "bad", "pull", "--insecure", "--creds", "alice:nope", f"{reg.host}/private/tok:1",
+                     check=False)
+    assert proc.returncode == 1 and "refused the credentials" in proc.stderr
