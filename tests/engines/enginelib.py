@@ -59,13 +59,13 @@ def run(cmd, timeout=30, check=False, **kwargs):
     return proc
 
 
-def in_tty(cmd, timeout=30):
+def in_tty(cmd, timeout=30, env=None):
     """Runs cmd (a list) on a fresh pty under `script -qec`; returns (rc, non-empty output lines).
 
     The pty turns each newline into CR LF (twice over, through the engine's own pty), and script
     echoes the EOF of its empty stdin as "^@": both are dropped.
     """
-    proc = run(["script", "-qec", shlex.join(cmd), "/dev/null"], timeout=timeout)
+    proc = run(["script", "-qec", shlex.join(cmd), "/dev/null"], timeout=timeout, env=env)
     text = proc.stdout.replace("^@", "").replace("\0", "").replace("\r", "\n")
     return proc.returncode, [line for line in text.split("\n") if line]
 

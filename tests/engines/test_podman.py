@@ -1,0 +1,174 @@
+"""podman 4.3 + conmon driving the runtime under test through `--runtime PATH`, on a private store
+(--root/--runroot/--tmpdir), cgroupfs, no network, and a containers.conf that lists pyrun in
+runtime_supports_json (so conmon passes --log-format=json --log) and keeps ulimits under the host's.
+
+Every case runs with runc and with pyrun; the same assertions hold for both, and same_as_runc
+checks that pyrun shows what runc showed.
+"""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from enginelib import IMAGE, in_tty, wait_for
+
+pytestmark = [pytest.mark.engines, pytest.mark.timeout(120)]
+
+TRAPS = "trap 'echo got-usr1' USR1; trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.05; done"
+
+
+def read_file(path):
+    with open(path) as f:
+        return f.read()
+
+
+def cgroup_file(pid, controller, name):
+    """The host path of a cgroup v1 file of pid's cgroup (from /proc/PID/cgroup)."""
+    for line in read_file(f"/proc/{pid}/cgroup").splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return read_file(f"/sys/fs/cgroup/{controller}{path}/{name}").strip()
+    raise AssertionError(f"{pid} has no {controller} cgroup")
+
+
+def start_detached(podman, case, *cmd, opts=()):
+    name = podman.new_name(case)
+    proc = podman("run", "-d", "--name", name, *podman.run_opts(), *opts, IMAGE, *cmd)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    return name
+
+
+def test_podman_run_rm(podman, same_as_runc):
+    """run --rm: stdout and stderr pass through conmon, the exit code comes back, nothing is left."""
+    name = podman.new_name("rm")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), IMAGE,
+                  "sh", "-c", "echo out; echo err >&2; echo $$; exit 5")
+    assert (proc.returncode, proc.stdout) == (5, "out\n1\n"), f"{proc.stderr}{podman.explain(name)}"
+    assert "err\n" in proc.stderr
+    same_as_runc("rc+stdout", (proc.returncode, proc.stdout))
+    assert podman("container", "exists", name).returncode == 1
+
+
+def test_podman_config_seen_inside(podman, same_as_runc):
+    """What podman's config asks for is what the process sees: ulimits, umask, hostname, cgroup mount."""
+    name = podman.new_name("view")
+    script = ("ulimit -n; ulimit -u; umask; hostname; cat /proc/self/status | grep -E '^(Seccomp|NoNewPrivs):'; "
+              "ls /sys/fs/cgroup | grep -E '^(memory|pids)$'; cat /sys/fs/cgroup/pids/pids.max; "
+              "test -f /run/.containerenv && echo containerenv")
+    proc = podman("run", "--rm", "--name", name, "--hostname", "box", *podman.run_opts(), IMAGE, "sh", "-c", script)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    assert proc.stdout.splitlines() == ["1024", "4096", "0022", "box", "NoNewPrivs:\t0", "Seccomp:\t2",
+                                        "memory", "pids", "2048", "containerenv"], proc.stdout
+    same_as_runc("stdout", proc.stdout)
+
+
+def test_podman_detached_exec_signals_stop_rm(podman, same_as_runc):
+    """run -d, exec (output and exit code), kill -s USR1, stop (TERM, the trap's exit code), rm."""
+    name = start_detached(podman, "life", "sh", "-c", TRAPS)
+    wait_for(lambda: "ready" in podman("logs", name).stdout, what="the container to start")
+    info = podman.inspect(name)
+    assert info["State"]["Status"] == "running"
+    states = [info["State"]["Status"]]
+
+    proc = podman("exec", "-w", "/etc", "-e", "X=y", name, "sh", "-c", 'echo "$X $(pwd)"; exit 6')
+    assert (proc.returncode, proc.stdout) == (6, "y /etc\n"), f"{proc.stderr}{podman.explain(name)}"
+    proc = podman("exec", name, "nosuchcmd")
+    assert proc.returncode == 127, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+
+    proc = podman("kill", "--signal", "USR1", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    wait_for(lambda: "got-usr1" in podman("logs", name).stdout, what="USR1 to arrive")
+
+    started = time.monotonic()
+    proc = podman("stop", "--time", "10", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    assert time.monotonic() - started < 8, "stop fell back to SIGKILL: TERM did not arrive"
+    info = podman.inspect(name)
+    states.append(info["State"]["Status"])
+    assert (info["State"]["Status"], info["State"]["ExitCode"]) == ("exited", 3), podman.explain(name)
+    assert podman("logs", name).stdout == "ready\ngot-usr1\ngot-term\n"
+
+    proc = podman("rm", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    assert podman("container", "exists", name).returncode == 1
+    same_as_runc("states", states)
+
+
+def test_podman_run_it(podman, same_as_runc):
+    """run -it and exec -it under a pty: the console socket, the tty, the exit code."""
+    name = podman.new_name("tty")
+    rc, out = in_tty([*podman.cmd("run", "-it", "--rm", "--name", name, *podman.run_opts(), IMAGE,
+                                  "sh", "-c", "tty; test -t 0 && echo stdin-is-tty; exit 4")],
+                     env=podman.store.env())
+    assert (rc, out) == (4, ["/dev/pts/0", "stdin-is-tty"]), f"{rc} {out}{podman.explain(name)}"
+    same_as_runc("rc+out", (rc, out))
+
+    name = start_detached(podman, "ttyexec", "sleep", "1000")
+    rc, out = in_tty([*podman.cmd("exec", "-it", name, "sh", "-c", "tty; exit 2")], env=podman.store.env())
+    assert rc == 2 and out and out[0].startswith("/dev/pts/"), f"{rc} {out}{podman.explain(name)}"
+
+
+def test_podman_memory_update(podman, same_as_runc):
+    """--memory lands in the container's cgroup (host file and the container's own /sys/fs/cgroup);
+    podman update changes it and the cpu quota in place."""
+    name = start_detached(podman, "mem", "sleep", "1000", opts=("--memory", "32m"))
+    pid = podman.inspect(name)["State"]["Pid"]
+    assert int(cgroup_file(pid, "memory", "memory.limit_in_bytes")) == 32 << 20
+    proc = podman("exec", name, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+    assert proc.stdout.strip() == str(32 << 20), f"{proc.stderr}{podman.explain(name)}"
+
+    proc = podman("update", "--memory", "64m", "--cpus", "0.5", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    limits = (int(cgroup_file(pid, "memory", "memory.limit_in_bytes")),
+              int(cgroup_file(pid, "cpu", "cpu.cfs_quota_us")), int(cgroup_file(pid, "cpu", "cpu.cfs_period_us")))
+    assert limits == (64 << 20, 50000, 100000)
+    same_as_runc("limits", limits)
+
+
+def test_podman_pause_unpause(podman, same_as_runc):
+    """pause freezes (state paused, freezer FROZEN, no output); unpause thaws."""
+    name = start_detached(podman, "pause", "sh", "-c", "while :; do echo tick; sleep 0.05; done")
+    pid = podman.inspect(name)["State"]["Pid"]
+    wait_for(lambda: podman("logs", name).stdout.count("tick") >= 2, what="output")
+
+    proc = podman("pause", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    states = [podman.inspect(name)["State"]["Status"]]
+    assert cgroup_file(pid, "freezer", "freezer.state") == "FROZEN"
+    before = podman("logs", name).stdout.count("tick")
+    time.sleep(0.3)
+    assert podman("logs", name).stdout.count("tick") == before, "a paused container kept running"
+
+    proc = podman("unpause", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    states.append(podman.inspect(name)["State"]["Status"])
+    assert cgroup_file(pid, "freezer", "freezer.state") == "THAWED"
+    wait_for(lambda: podman("logs", name).stdout.count("tick") > before + 1, what="output after unpause")
+    assert states == ["paused", "running"]
+    same_as_runc("states", states)
+
+
+def test_podman_missing_executable(podman, same_as_runc):
+    """A missing executable: podman exits 127 and shows the runtime's own message (read from its JSON --log)."""
+    name = podman.new_name("missing")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), IMAGE, "/no/such/cmd")
+    assert proc.returncode == 127, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+    first = proc.stderr.strip().splitlines()[-1]
+    assert first.startswith(f"Error: {podman.runtime.binary}: "), first
+    assert "/no/such/cmd" in first and first.endswith(": OCI runtime attempted to invoke a command that was not found")
+    same_as_runc("rc", proc.returncode)
+    assert podman("container", "exists", name).returncode == 1
+
+
+def test_podman_info_version(podman, same_as_runc):
+    """podman info shows the runtime's path and the first lines of its --version."""
+    proc = podman("info", "--format", "{{json .Host.OCIRuntime}}")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    version = subprocess.run([podman.runtime.binary, "--version"], capture_output=True, text=True, timeout=10)
+    assert version.returncode == 0 and version.stdout.startswith(f"{podman.runtime.name} version "), version
+    assert info["path"] == podman.runtime.binary
+    assert info["version"] == version.stdout.strip()
+    same_as_runc("name", info["name"] == podman.runtime.binary)
