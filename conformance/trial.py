@@ -66,7 +66,8 @@ class Trial:
         return f"cf-{self.token}-{len(self.containers) + 1}"
 
     # -------------------------------------------------------------- the runtime
-    def rt(self, *args, timeout=None, stdin=None, stdout=None, stderr=None, cwd=None, input=None):
+    def rt(self, *args, timeout=None, stdin=None, stdout=None, stderr=None, cwd=None, input=None,
+           pass_fds=(), restore_signals=True):
         """Run `RUNTIME --root ROOT ARGS…`; a runtime that outlives the timeout is killed and Fails the case."""
         argv = [self.runtime, "--root", self.root, *args]
         timeout = timeout or self.timeout
@@ -74,7 +75,8 @@ class Trial:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else (stdin or subprocess.DEVNULL),
                                     stdout=stdout or subprocess.PIPE, stderr=stderr or subprocess.PIPE,
-                                    cwd=cwd, start_new_session=True, text=True)
+                                    cwd=cwd, start_new_session=True, text=True, pass_fds=pass_fds,
+                                    restore_signals=restore_signals)
         except OSError as e:
             raise Fail(f"cannot execute {self.runtime}: {e.strerror}")
         try:
@@ -86,14 +88,14 @@ class Trial:
             out, err = "", ""
         return Result(argv, proc.returncode, out or "", err or "")
 
-    def create(self, bundle, cid=None, console_socket=None, pid_file=None, extra=(), cwd=None):
+    def create(self, bundle, cid=None, console_socket=None, pid_file=None, extra=(), cwd=None, **popen):
         """create the container; Fail unless it succeeds. Its stdio goes to files (Container.output())."""
-        res, c = self.try_create(bundle, cid, console_socket, pid_file, extra, cwd)
+        res, c = self.try_create(bundle, cid, console_socket, pid_file, extra, cwd, **popen)
         if res.rc != 0:
             raise Fail(f"create failed (exit {res.rc}): {res.why()}")
         return c
 
-    def try_create(self, bundle, cid=None, console_socket=None, pid_file=None, extra=(), cwd=None):
+    def try_create(self, bundle, cid=None, console_socket=None, pid_file=None, extra=(), cwd=None, **popen):
         """create, returning (Result, Container) whatever happened."""
         bundle.save()
         cid = cid or self.new_id()
@@ -105,7 +107,7 @@ class Trial:
         if pid_file:
             args += ["--pid-file", pid_file]
         with open(c.out_path, "w") as out, open(c.err_path, "w") as err:
-            res = self.rt(*args, cid, stdout=out, stderr=err, cwd=cwd or bundle.path)
+            res = self.rt(*args, cid, stdout=out, stderr=err, cwd=cwd or bundle.path, **popen)
         res.err = c.stderr()
         res.out = c.output()
         return res, c
