@@ -54,7 +54,10 @@ def umoci_layout(tmp_path_factory):
     rootfs = os.path.join(bundle, "rootfs")
     build_busybox_rootfs(rootfs)
     umoci("repack", "--image", f"{layout}:v1", bundle)
-    # Second layer: changes umoci turns into a diff (whiteouts for removals).
+    # Second layer: changes umoci turns into a diff (whiteouts for removals), made on a fresh unpack.
+    bundle = str(work / "bundle2")
+    umoci("unpack", "--image", f"{layout}:v1", bundle)
+    rootfs = os.path.join(bundle, "rootfs")
     os.remove(os.path.join(rootfs, "bin", "vi"))
     shutil.rmtree(os.path.join(rootfs, "home"))
     os.makedirs(os.path.join(rootfs, "data", "sub"))
