@@ -2,7 +2,7 @@
 runtime.md#state), and the RFC 3339 timestamps in it.
 
 state_document() has the fields and order of runc 1.1.5's `runc state`: ociVersion, id, pid, status,
-bundle, rootfs, created, owner, then annotations only when there are any; pid is 0 once stopped.
+bundle, rootfs, created, annotations (only when there are any), owner; pid is 0 once stopped.
 hook_state() is the spec's own State (what runc writes to a hook's stdin): ociVersion, id, status,
 pid, bundle, annotations.
 """
@@ -28,9 +28,9 @@ def state_document(id, status, pid, bundle, created, annotations, owner="", root
     if rootfs:
         doc["rootfs"] = rootfs
     doc["created"] = created
-    doc["owner"] = owner or ""
     if annotations:
         doc["annotations"] = dict(annotations)
+    doc["owner"] = owner or ""
     return doc
 
 

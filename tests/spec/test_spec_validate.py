@@ -1,0 +1,159 @@
+"""spec.validate: valid configs pass, every refusal names its field, and the precompiled validator
+agrees with jsonschema (the reference) on every config here."""
+
+import json
+import os
+
+import jsonschema
+import pytest
+
+import speclib
+from runtime.errors import ConfigError
+from spec import _validator, schemas
+from spec.validate import json_path, load_config, validate_config
+
+REFERENCE = jsonschema.Draft4Validator(schemas.bundle("config-schema.json"))
+
+
+def fast_accepts(config):
+    try:
+        _validator.validate(config)
+        return True
+    except _validator.JsonSchemaValueException:
+        return False
+
+
+def refusal(config):
+    with pytest.raises(ConfigError) as info:
+        validate_config(config)
+    return info.value.message
+
+
+VALID = speclib.valid_configs()
+
+
+def test_the_reference_schema_is_a_valid_draft4_schema():
+    for name in ("config-schema.json", "state-schema.json", "features-schema.json"):
+        jsonschema.Draft4Validator.check_schema(schemas.bundle(name))
+
+
+def test_valid_configs_include_runcs_own():
+    names = [name for name, _ in VALID]
+    if os.path.exists(speclib.RUNC):
+        assert "runc spec" in names and "runc spec --rootless" in names
+
+
+@pytest.mark.parametrize("name,config", VALID, ids=[n for n, _ in VALID])
+def test_valid_config_is_accepted(name, config):
+    validate_config(config)
+    assert fast_accepts(config)
+    assert list(REFERENCE.iter_errors(config)) == []
+
+
+@pytest.mark.parametrize("name,mutate,where,fragment", speclib.SCHEMA_BAD, ids=[c[0] for c in speclib.SCHEMA_BAD])
+def test_schema_refusal_names_the_field(name, mutate, where, fragment):
+    config = speclib.broken(mutate)
+    message = refusal(config)
+    prefix = f"config.json: {where}: " if where else "config.json: "
+    assert message.startswith(prefix), message
+    assert fragment in message, message
+    if where is None:  # a problem with the whole document: nothing after the prefix looks like a path
+        assert message[len(prefix):].startswith(("'", "[", "{")), message
+    # Both validators refuse it.
+    assert not fast_accepts(config)
+    assert list(REFERENCE.iter_errors(config))
+
+
+@pytest.mark.parametrize("name,mutate,where,fragment", speclib.SEMANTIC_BAD, ids=[c[0] for c in speclib.SEMANTIC_BAD])
+def test_semantic_refusal_names_the_field(name, mutate, where, fragment):
+    config = speclib.broken(mutate)
+    # The schema allows it (both validators agree)...
+    assert fast_accepts(config)
+    assert list(REFERENCE.iter_errors(config)) == []
+    # ...the extra checks do not.
+    message = refusal(config)
+    assert message.startswith(f"config.json: {where}: "), message
+    assert fragment in message, message
+
+
+def test_brief_examples_read_exactly():
+    assert refusal(speclib.broken(lambda c: c["process"].update(args=[]))) == \
+        "config.json: process.args: [] should be non-empty"
+    message = refusal(speclib.broken(lambda c: c["linux"]["namespaces"].__setitem__(2, {"type": "foo"})))
+    assert message == ("config.json: linux.namespaces[2].type: 'foo' is not one of "
+                       "['mount', 'pid', 'network', 'uts', 'ipc', 'user', 'cgroup', 'time']")
+
+
+def test_validation_does_not_change_the_config():
+    config = speclib.containerd_like()
+    before = json.dumps(config, sort_keys=True)
+    validate_config(config)
+    assert json.dumps(config, sort_keys=True) == before
+
+
+def test_unknown_fields_are_allowed():
+    config = speclib.broken(lambda c: c.update({"org.example.future": {"x": 1}}))
+    config["process"]["futureField"] = True
+    config["linux"]["futureSection"] = [1, 2]
+    validate_config(config)
+
+
+def test_json_path():
+    assert json_path([]) == ""
+    assert json_path(["process", "args"]) == "process.args"
+    assert json_path(["linux", "namespaces", 2, "type"]) == "linux.namespaces[2].type"
+    assert json_path(["linux", "sysctl", "net.ipv4.ip_forward"]) == 'linux.sysctl["net.ipv4.ip_forward"]'
+    assert json_path(["annotations", "a b"]) == 'annotations["a b"]'
+
+
+# ---- load_config: the file ----
+
+def write(tmp_path, data):
+    (tmp_path / "config.json").write_bytes(data if isinstance(data, bytes) else data.encode())
+    return str(tmp_path)
+
+
+def test_load_config_returns_the_dict(tmp_path):
+    config = speclib.podman_like()
+    assert load_config(write(tmp_path, json.dumps(config))) == config
+
+
+def test_load_config_missing_file_names_config_json(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(str(tmp_path))
+    assert info.value.message == f"JSON specification file {tmp_path}/config.json not found"
+
+
+def test_load_config_missing_bundle(tmp_path):
+    with pytest.raises(ConfigError, match="config.json not found"):
+        load_config(str(tmp_path / "nope"))
+
+
+def test_load_config_not_json(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, '{"ociVersion": "1.0.0",'))
+    assert info.value.message.startswith("config.json: not valid JSON: ")
+    assert "line 1" in info.value.message
+
+
+def test_load_config_not_utf8(tmp_path):
+    with pytest.raises(ConfigError, match="^config.json: not valid JSON: "):
+        load_config(write(tmp_path, b'{"ociVersion": "\xff"}'))
+
+
+def test_load_config_empty_file(tmp_path):
+    with pytest.raises(ConfigError, match="^config.json: not valid JSON: Expecting value"):
+        load_config(write(tmp_path, ""))
+
+
+def test_load_config_is_a_directory(tmp_path):
+    (tmp_path / "config.json").mkdir()
+    with pytest.raises(ConfigError, match="config.json: Is a directory"):
+        load_config(str(tmp_path))
+
+
+def test_load_config_refusal_goes_through_the_file(tmp_path):
+    config = speclib.broken(lambda c: c["process"].update(terminal="yes"))
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, json.dumps(config)))
+    assert info.value.message == "config.json: process.terminal: 'yes' is not of type 'boolean'"
