@@ -7,11 +7,19 @@ import os
 
 
 def mountinfo(pid="self"):
-    """Mounts of pid's mount namespace: list of dicts with mount_id, parent, root, point, fstype,
-    source, options (per-mount + super options, as a set) and optional (propagation fields)."""
-    mounts = []
+    """Mounts of pid's mount namespace (see parse_mountinfo)."""
     with open(f"/proc/{pid}/mountinfo") as f:
-        for line in f:
+        return parse_mountinfo(f.read())
+
+
+def parse_mountinfo(text):
+    """mountinfo text -> list of dicts with mount_id, parent, root, point, fstype, source,
+    options (per-mount + super options, as a set), mount_options and optional (propagation fields)."""
+    mounts = []
+    if True:
+        for line in text.splitlines():
+            if " - " not in line:
+                continue
             left, right = line.rstrip("\n").split(" - ", 1)
             fields = left.split()
             fstype, source, super_opts = (right.split(" ") + ["", ""])[:3]
