@@ -10,8 +10,6 @@ import os
 
 from spec.version import OCI_VERSION, OCI_VERSION_MIN
 
-PYRUN_VERSION = "0.1.0"
-
 # Every lifecycle hook of runtime-spec 1.2 (runtime/hooks.py runs them).
 HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 
@@ -67,12 +65,15 @@ SECCOMP_ARCHS = (
     "SCMP_ARCH_PARISC64", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
     "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
 )
-# Flags pyrun knows how to ask for; the supported ones are those libseccomp 2.5 (Debian 12) can set.
-# SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6.
-SECCOMP_KNOWN_FLAGS = ("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                       "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
-SECCOMP_SUPPORTED_FLAGS = ("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                           "SECCOMP_FILTER_FLAG_SPEC_ALLOW")
+# seccomp(2) flags pyrun passes when it loads the filter, with the kernel release that brought each
+# (pyrun loads the program itself, so the kernel, not libseccomp, decides which work).
+SECCOMP_FLAG_SINCE = {
+    "SECCOMP_FILTER_FLAG_TSYNC": (3, 17),
+    "SECCOMP_FILTER_FLAG_LOG": (4, 14),
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW": (4, 17),
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": (5, 19),
+}
+SECCOMP_KNOWN_FLAGS = tuple(SECCOMP_FLAG_SINCE)
 
 # Not implemented: no LSM profiles, no resctrl, no idmapped mounts.
 APPARMOR = False
@@ -108,8 +109,31 @@ def kernel_has_seccomp():
         return False
 
 
-def features_document():
-    """The runtime-spec 1.2 features document, in runc's layout (`runc features`)."""
+def kernel_release(release=None):
+    """(major, minor) of the running kernel (or of a release string like '6.18.0-1-amd64')."""
+    release = release or os.uname().release
+    parts = []
+    for piece in release.split(".")[:2]:
+        digits = ""
+        for char in piece:
+            if not char.isdigit():
+                break
+            digits += char
+        parts.append(int(digits or 0))
+    return tuple(parts + [0] * (2 - len(parts)))
+
+
+def supported_seccomp_flags(release=None):
+    """The known seccomp flags this kernel takes."""
+    kernel = kernel_release(release)
+    return [flag for flag, since in SECCOMP_FLAG_SINCE.items() if kernel >= since]
+
+
+def features_document(runtime_version=None):
+    """The runtime-spec 1.2 features document, in runc's layout (`runc features`).
+
+    runtime_version (pyrun's own, from the CLI) goes into the annotations, as runc puts its own.
+    """
     seccomp_version = libseccomp_version()
     seccomp = {
         "enabled": bool(seccomp_version) and kernel_has_seccomp(),
@@ -117,9 +141,9 @@ def features_document():
         "operators": list(SECCOMP_OPERATORS),
         "archs": list(SECCOMP_ARCHS),
         "knownFlags": list(SECCOMP_KNOWN_FLAGS),
-        "supportedFlags": list(SECCOMP_SUPPORTED_FLAGS) if seccomp_version else [],
+        "supportedFlags": supported_seccomp_flags() if seccomp_version else [],
     }
-    annotations = {"pyrun.version": PYRUN_VERSION}
+    annotations = {"pyrun.version": runtime_version} if runtime_version else {}
     if seccomp_version:
         annotations["io.github.seccomp.libseccomp.version"] = seccomp_version
     return {

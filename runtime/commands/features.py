@@ -17,7 +17,8 @@ def main(g, opts, args):
     if args:
         raise UsageError('"features" requires exactly 0 argument(s)')
     import json
+    from runtime.cli import VERSION
     from spec.features import features_document
-    sys.stdout.write(json.dumps(features_document(), indent=4) + "\n")
+    sys.stdout.write(json.dumps(features_document(VERSION), indent=4) + "\n")
     sys.stdout.flush()
     return 0

@@ -59,6 +59,16 @@ def test_seccomp_is_enabled_where_libseccomp_is_installed():
         assert version.count(".") == 2
 
 
+def test_supported_seccomp_flags_follow_the_kernel():
+    assert features.kernel_release("6.18.0-1-amd64") == (6, 18)
+    assert features.kernel_release("4.9") == (4, 9)
+    assert features.supported_seccomp_flags("6.1.0") == list(features.SECCOMP_KNOWN_FLAGS)
+    assert features.supported_seccomp_flags("5.10.0") == ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                                          "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]
+    assert features.supported_seccomp_flags("4.14.1") == ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]
+    assert features.supported_seccomp_flags("3.10.0") == []
+
+
 def test_runc_features_is_a_superset_of_the_shared_vocabulary():
     """Every name we claim for seccomp and hooks is one runc's libseccomp-based list also uses."""
     if not speclib.os.path.exists(speclib.RUNC):
@@ -115,7 +125,10 @@ def test_pyrun_features_through_the_launcher():
     proc = subprocess.run([speclib.PYRUN, "features"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.endswith("}\n")
-    assert json.loads(proc.stdout) == features.features_document()
+    from runtime.cli import VERSION
+    doc = json.loads(proc.stdout)
+    assert doc == features.features_document(VERSION)
+    assert doc["annotations"]["pyrun.version"] == VERSION
 
 
 def test_pyrun_features_refuses_arguments():
