@@ -310,3 +310,30 @@ def bpf_prog_get_fd_by_id(prog_id):
     attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
     struct.pack_into("=I", attr, 0, prog_id)
     return _check(_syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, attr, _BPF_ATTR_SIZE), "bpf prog get fd by id")
+
+
+# --- seccomp (runtime/seccomp.py): load a BPF program libseccomp generated ---
+SYS_seccomp = 317
+SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_FILTER_FLAG_TSYNC = 1 << 0
+SECCOMP_FILTER_FLAG_LOG = 1 << 1
+SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1 << 2
+SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4
+SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def seccomp_set_mode_filter(program, flags=0):
+    """seccomp(SECCOMP_SET_MODE_FILTER): program is struct sock_filter[] as bytes (8 per entry).
+
+    Returns the listener fd with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0; with TSYNC alone a
+    positive return is the id of a thread that could not be synchronized.
+    """
+    buf = ctypes.create_string_buffer(bytes(program), len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    return _check(_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, ctypes.c_uint(flags),
+                           ctypes.byref(prog)), "seccomp")

@@ -1,23 +1,33 @@
-"""Seccomp for the container process: linux.seccomp turned into a libseccomp filter (through the
-pyseccomp ctypes binding to Debian's libseccomp2; no hand-written BPF), loaded just before
-execve, and the SCMP_ACT_NOTIFY listener fd handed to the seccomp agent as runtime-spec 1.2 says.
+"""Seccomp for the container process: linux.seccomp compiled by libseccomp (through the
+pyseccomp ctypes binding to Debian's libseccomp2; no hand-written BPF) into a classic BPF
+program, loaded with seccomp(2) just before execve; and the SCMP_ACT_NOTIFY listener fd handed
+to the seccomp agent as runtime-spec 1.2 says.
 
-prepare() loads libseccomp and builds the whole filter, so it must run while the host's
-libraries are still visible (before pivot_root); load() then touches no file.
+prepare() does all the work that needs files (libseccomp, the cache), so it must run while the
+host's files are still visible (before pivot_root); load() is one syscall and touches no file.
+Like runc, the program is exported from libseccomp and loaded by the runtime itself with the
+seccomp(2) flags the config asks for. Compiling a profile is the costly part (~25 ms for
+containers-common's profile over three architectures), so with a cache_dir the program is kept
+under a key of the config, the kernel release and the libseccomp build, and the same profile
+is never compiled twice on a host.
+
 Semantics follow runc: a syscall name this libseccomp does not know is skipped, a rule whose
 action equals the default action is dropped, conditions on the same argument become separate
-rules, the no_new_privs attribute is left to the caller (process.noNewPrivileges), and when
-`flags` is absent SECCOMP_FILTER_FLAG_SPEC_ALLOW is set where supported.
+rules, no_new_privs is left to the caller (process.noNewPrivileges), and when `flags` is absent
+SECCOMP_FILTER_FLAG_SPEC_ALLOW is set.
 
 Without no_new_privs the kernel only accepts a filter from a process holding CAP_SYS_ADMIN:
 then load() must run before the capabilities are reduced (runc does the same).
 """
 
+import os
 import sys
 
+from runtime import linux
 from runtime.errors import ConfigError, SetupError, Unsupported
 
 SPEC_VERSION = "1.2.0"
+CACHE_FORMAT = "pyrun-seccomp-1"
 
 # libseccomp's action values (seccomp.h); ERRNO and TRACE carry a 16-bit data field.
 ACT_KILL_THREAD = 0x00000000
@@ -56,33 +66,37 @@ ARCHITECTURES = {
     "SCMP_ARCH_RISCV64": "RISCV64",
 }
 
-# libseccomp filter attributes (enum scmp_filter_attr) standing for seccomp(2) flags.
-ATTR_CTL_NNP = 3
-ATTR_API_SYSRAWRC = 9   # report the kernel's errno instead of ECANCELED
-ATTR_CTL_OPTIMIZE = 8
-FLAG_ATTRS = {
-    "SECCOMP_FILTER_FLAG_TSYNC": 4,              # SCMP_FLTATR_CTL_TSYNC
-    "SECCOMP_FILTER_FLAG_LOG": 6,                # SCMP_FLTATR_CTL_LOG
-    "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 7,         # SCMP_FLTATR_CTL_SSB
-    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 10,  # SCMP_FLTATR_CTL_WAITKILL (libseccomp >= 2.6)
+FLAGS = {
+    "SECCOMP_FILTER_FLAG_TSYNC": linux.SECCOMP_FILTER_FLAG_TSYNC,
+    "SECCOMP_FILTER_FLAG_LOG": linux.SECCOMP_FILTER_FLAG_LOG,
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW": linux.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": linux.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 }
+
+# libseccomp filter attribute (enum scmp_filter_attr)
+ATTR_CTL_OPTIMIZE = 8
 
 _NR_SCMP_ERROR = -1
 _MAX_ARGS = 6
+_LIB_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib")
 
 
 class PreparedFilter:
-    """A libseccomp filter built from linux.seccomp, ready to load."""
+    """A compiled filter, ready to load: the BPF program and the seccomp(2) flags."""
 
-    __slots__ = ("filter", "notify", "listener_path", "listener_metadata", "skipped", "rules")
+    __slots__ = ("program", "flags", "notify", "listener_path", "listener_metadata", "skipped",
+                 "rules", "cached")
 
-    def __init__(self, filt, notify=False, listener_path="", listener_metadata=""):
-        self.filter = filt                  # pyseccomp.SyscallFilter
+    def __init__(self, program, flags, notify=False, listener_path="", listener_metadata="",
+                 skipped=(), rules=0, cached=False):
+        self.program = program              # struct sock_filter[] as bytes
+        self.flags = flags                  # SECCOMP_FILTER_FLAG_* for seccomp(2)
         self.notify = notify                # a rule uses SCMP_ACT_NOTIFY: load() returns the fd
         self.listener_path = listener_path
         self.listener_metadata = listener_metadata
-        self.skipped = []                   # syscall names this libseccomp does not know
-        self.rules = 0                      # libseccomp rules added
+        self.skipped = list(skipped)        # syscall names this libseccomp does not know
+        self.rules = rules                  # libseccomp rules added
+        self.cached = cached                # the program came from the cache
 
 
 def _pyseccomp():
@@ -134,7 +148,8 @@ def _action(name, errno_ret, where):
     return value
 
 
-def _conditions(lib, args, where):
+def _conditions(args, where):
+    """args -> [(index, op, value, valueTwo)], checked."""
     conds = []
     if not isinstance(args, list):
         raise ConfigError(f"{where}.args: must be a list")
@@ -154,42 +169,23 @@ def _conditions(lib, args, where):
             if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1 << 64:
                 raise ConfigError(f"{at}.{key}: must be an unsigned 64-bit integer")
             values.append(v)
-        conds.append((index, lib.Arg(index, OPERATORS[op], values[0], values[1])))
+        conds.append((index, OPERATORS[op], values[0], values[1]))
     return conds
 
 
-def _set_flag(lib, filt, flag):
-    try:
-        filt.set_attr(FLAG_ATTRS[flag], 1)
-    except OSError as err:
-        raise Unsupported(f"seccomp flag {flag} is not supported by this libseccomp and kernel "
-                          f"({err.strerror})") from None
-
-
-def prepare(seccomp, debug=None):
-    """linux.seccomp -> PreparedFilter, or None when there is nothing to filter.
-
-    debug(message) receives notes such as skipped syscall names.
-    """
-    if seccomp is None:
-        return None
+def _check(seccomp):
+    """Validate linux.seccomp -> (default action, [(where, names, action, conds)], flags, notify)."""
     if not isinstance(seccomp, dict):
         raise ConfigError("linux.seccomp: must be an object")
     syscalls = seccomp.get("syscalls") or []
     if not isinstance(syscalls, list):
         raise ConfigError("linux.seccomp.syscalls: must be a list")
-    if not seccomp.get("defaultAction") and not syscalls:
-        return None  # runc: no default action and no rules means seccomp is off
     default = _action(seccomp.get("defaultAction"), seccomp.get("defaultErrnoRet"),
                       "linux.seccomp.defaultAction")
     if default == ACT_NOTIFY:
         raise ConfigError("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action")
-    listener_path = seccomp.get("listenerPath") or ""
-    metadata = seccomp.get("listenerMetadata") or ""
-    if metadata and not listener_path:
+    if seccomp.get("listenerMetadata") and not seccomp.get("listenerPath"):
         raise ConfigError("linux.seccomp.listenerMetadata: must not be set without listenerPath")
-
-    # Check every entry before loading libseccomp, so bad configs fail fast and alike.
     entries = []
     notify = False
     for i, entry in enumerate(syscalls):
@@ -205,69 +201,72 @@ def prepare(seccomp, debug=None):
             if "write" in names:
                 # The init reports back over a pipe with write(2): notifying on it would deadlock.
                 raise ConfigError(f"{where}: SCMP_ACT_NOTIFY cannot be used for the write syscall")
-        entries.append((where, names, action, entry.get("args") or []))
-    if notify and not listener_path:
+        entries.append((where, names, action, _conditions(entry.get("args") or [], where)))
+    if notify and not seccomp.get("listenerPath"):
         raise ConfigError("linux.seccomp.listenerPath: must be set when SCMP_ACT_NOTIFY is used")
+    for arch in seccomp.get("architectures") or []:
+        if arch not in ARCHITECTURES:
+            raise ConfigError(f'linux.seccomp.architectures: unknown architecture "{arch}"')
 
+    flag_names = seccomp.get("flags")
+    if flag_names is None:
+        flags = linux.SECCOMP_FILTER_FLAG_SPEC_ALLOW  # runc's default
+    else:
+        flags = 0
+        for flag in flag_names:
+            if flag not in FLAGS:
+                raise ConfigError(f'linux.seccomp.flags: unknown flag "{flag}"')
+            flags |= FLAGS[flag]
+    if flags & linux.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV and not notify:
+        raise ConfigError("linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs an "
+                          "SCMP_ACT_NOTIFY rule")
+    if notify:
+        flags |= linux.SECCOMP_FILTER_FLAG_NEW_LISTENER
+        if flags & linux.SECCOMP_FILTER_FLAG_TSYNC:
+            # With a listener the return value is the fd, so a sync failure must be ESRCH.
+            flags |= linux.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+    return default, entries, flags, notify
+
+
+def _compile(seccomp, default, entries, debug):
+    """Build the libseccomp filter and export its BPF program -> (program, skipped, rules)."""
     lib = _pyseccomp()
-    if notify and lib.get_api() < 6:
+    if any(action == ACT_NOTIFY for _, _, action, _ in entries) and lib.get_api() < 6:
         raise Unsupported("seccomp notify unsupported: needs libseccomp >= 2.5.0 and Linux >= 5.7")
     try:
         filt = lib.SyscallFilter(default)
     except OSError as err:
         raise Unsupported(f"seccomp: cannot create a filter: {err.strerror}") from None
-
     for arch in seccomp.get("architectures") or []:
-        attr = ARCHITECTURES.get(arch)
-        if attr is None:
-            raise ConfigError(f'linux.seccomp.architectures: unknown architecture "{arch}"')
-        value = getattr(lib.Arch, attr)
+        value = getattr(lib.Arch, ARCHITECTURES[arch])
         try:
             if not filt.exist_arch(value):
                 filt.add_arch(value)
         except OSError as err:
             raise Unsupported(f"seccomp: cannot add architecture {arch}: {err.strerror}") from None
-
-    flags = seccomp.get("flags")
-    if flags is None:
-        try:
-            filt.set_attr(FLAG_ATTRS["SECCOMP_FILTER_FLAG_SPEC_ALLOW"], 1)
-        except OSError:
-            pass
-    else:
-        for flag in flags:
-            if flag not in FLAG_ATTRS:
-                raise ConfigError(f'linux.seccomp.flags: unknown flag "{flag}"')
-            _set_flag(lib, filt, flag)
-
-    # no_new_privs is process.noNewPrivileges' business, not the filter's.
-    filt.set_attr(ATTR_CTL_NNP, 0)
-    try:
-        filt.set_attr(ATTR_API_SYSRAWRC, 1)
-    except OSError:
-        pass
     if sum(len(names) for _, names, _, _ in entries) > 32:
         try:
             filt.set_attr(ATTR_CTL_OPTIMIZE, 2)  # binary tree: long allow lists run faster
         except OSError:
             pass
 
-    prepared = PreparedFilter(filt, notify, listener_path, metadata)
-    for where, names, action, args in entries:
-        conds = _conditions(lib, args, where)
+    skipped = []
+    rules = 0
+    for where, names, action, conds in entries:
         if action == default:
             continue  # redundant, and libseccomp would refuse it
+        args = [(index, lib.Arg(index, op, a, b)) for index, op, a, b in conds]
         # Conditions on the same argument cannot be ANDed in one libseccomp rule: runc then
         # adds one rule per condition.
-        indexes = [index for index, _ in conds]
+        indexes = [index for index, _ in args]
         if len(set(indexes)) == len(indexes):
-            rule_sets = [[c for _, c in conds]]
+            rule_sets = [[arg for _, arg in args]]
         else:
-            rule_sets = [[c] for _, c in conds]
+            rule_sets = [[arg] for _, arg in args]
         for name in names:
             number = lib.resolve_syscall(lib.Arch.NATIVE, name)
             if number == _NR_SCMP_ERROR:
-                prepared.skipped.append(name)
+                skipped.append(name)
                 if debug is not None:
                     debug(f'unknown seccomp syscall "{name}" ignored')
                 continue
@@ -277,8 +276,112 @@ def prepare(seccomp, debug=None):
                 except OSError as err:
                     raise ConfigError(f"{where}: error adding seccomp rule for syscall {name}: "
                                       f"{err.strerror}") from None
-                prepared.rules += 1
-    return prepared
+                rules += 1
+
+    fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC)
+    with open(fd, "w+b") as f:
+        try:
+            filt.export_bpf(f)
+        except OSError as err:
+            raise SetupError(f"seccomp: libseccomp could not generate the filter: {err.strerror}") from None
+        f.seek(0)
+        program = f.read()
+    if not program or len(program) % 8:
+        raise SetupError(f"seccomp: libseccomp exported a malformed program ({len(program)} bytes)")
+    return program, skipped, rules
+
+
+def _libseccomp_build():
+    """Which libseccomp build would compile the filter (part of the cache key)."""
+    for directory in _LIB_DIRS:
+        path = os.path.join(directory, "libseccomp.so.2")
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    return None
+
+
+def _cache_path(cache_dir, seccomp):
+    import hashlib
+    import json
+
+    build = _libseccomp_build()
+    if build is None:
+        return None
+    key = json.dumps([CACHE_FORMAT, os.uname().release, build, seccomp], sort_keys=True)
+    return os.path.join(cache_dir, hashlib.sha256(key.encode()).hexdigest())
+
+
+def _cache_read(path):
+    """A cached entry -> (program, skipped, rules) or None (missing or damaged)."""
+    try:
+        with open(path, "rb") as f:
+            # Only trust what no one but us could have written: the program is the security policy.
+            for st in (os.fstat(f.fileno()), os.stat(os.path.dirname(path))):
+                if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                    return None
+            data = f.read()
+    except OSError:
+        return None
+    header, sep, program = data.partition(b"\n")
+    if not sep or not header.startswith(CACHE_FORMAT.encode() + b" "):
+        return None
+    import json
+    try:
+        meta = json.loads(header[len(CACHE_FORMAT) + 1:])
+    except ValueError:
+        return None
+    if meta.get("size") != len(program) or not program or len(program) % 8:
+        return None
+    return program, meta.get("skipped", []), meta.get("rules", 0)
+
+
+def _cache_write(path, program, skipped, rules):
+    import json
+
+    meta = json.dumps({"size": len(program), "skipped": skipped, "rules": rules})
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, f"{CACHE_FORMAT} {meta}\n".encode() + program)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def prepare(seccomp, debug=None, cache_dir=None):
+    """linux.seccomp -> PreparedFilter, or None when there is nothing to filter.
+
+    debug(message) receives notes such as skipped syscall names. With cache_dir (a directory
+    only root can write, e.g. under the runtime's --root), compiled programs are reused.
+    """
+    if seccomp is None:
+        return None
+    if isinstance(seccomp, dict) and not seccomp.get("defaultAction") and not seccomp.get("syscalls"):
+        return None  # runc: no default action and no rules means seccomp is off
+    default, entries, flags, notify = _check(seccomp)
+    listener_path = seccomp.get("listenerPath") or ""
+    metadata = seccomp.get("listenerMetadata") or ""
+
+    path = _cache_path(cache_dir, seccomp) if cache_dir else None
+    hit = _cache_read(path) if path else None
+    if hit is not None:
+        program, skipped, rules = hit
+        if debug is not None:
+            for name in skipped:
+                debug(f'unknown seccomp syscall "{name}" ignored')
+    else:
+        program, skipped, rules = _compile(seccomp, default, entries, debug)
+        if path:
+            _cache_write(path, program, skipped, rules)
+    return PreparedFilter(program, flags, notify, listener_path, metadata, skipped, rules,
+                          cached=hit is not None)
 
 
 def load(prepared):
@@ -289,17 +392,14 @@ def load(prepared):
     if prepared is None:
         return None
     try:
-        prepared.filter.load()
+        ret = linux.seccomp_set_mode_filter(prepared.program, prepared.flags)
     except OSError as err:
-        raise SetupError(f"error loading seccomp filter into kernel: {err.strerror}") from None
-    if not prepared.notify:
-        return None
-    # pyseccomp has no accessor for the listener; its libseccomp handle is the sanctioned way in.
-    lib = sys.modules["pyseccomp"]
-    fd = lib._libseccomp.seccomp_notify_fd(prepared.filter._filter)
-    if fd < 0:
-        raise SetupError("seccomp: the filter was loaded but libseccomp returned no notify fd")
-    return fd
+        raise SetupError(f"error loading seccomp filter into kernel: {os.strerror(err.errno)}") from None
+    if prepared.notify:
+        return ret
+    if ret > 0:  # TSYNC without a listener: the id of a thread that could not be synchronized
+        raise SetupError(f"error loading seccomp filter into kernel: thread {ret} could not be synchronized")
+    return None
 
 
 def process_state(state, metadata=""):

@@ -8,11 +8,12 @@ import os
 import select
 import signal
 import socket
+import struct
 
 import pytest
 
 from runtime import linux, seccomp
-from runtime.errors import ConfigError, SetupError, Unsupported
+from runtime.errors import ConfigError, SetupError
 from seclib import exec_busybox, proc_status, report, run_child
 
 
@@ -228,14 +229,27 @@ def test_rule_equal_to_default_is_dropped():
     assert prepared.rules == 1
 
 
-def test_architectures_are_added(root, scratch):
-    import pyseccomp
+# What each architecture leaves in the program: its AUDIT_ARCH_* value, or for x32 (which shares
+# x86_64's) mkdir's x32 number, 83 | __X32_SYSCALL_BIT.
+AUDIT_ARCH = {"SCMP_ARCH_X86_64": 0xC000003E, "SCMP_ARCH_X86": 0x40000003, "SCMP_ARCH_X32": 0x40000053,
+              "SCMP_ARCH_AARCH64": 0xC00000B7}
+
+
+def program_constants(program):
+    """Every constant k of the BPF program (struct sock_filter: u16 code, u8 jt, u8 jf, u32 k)."""
+    return {struct.unpack_from("<HBBI", program, i)[3] for i in range(0, len(program), 8)}
+
+
+def test_architectures_are_compiled_in(root, scratch):
     config = deny(["mkdir", "mkdirat"])
     config["architectures"] = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
-    prepared = seccomp.prepare(config)
-    for arch in (pyseccomp.Arch.X86_64, pyseccomp.Arch.X86, pyseccomp.Arch.X32):
-        assert prepared.filter.exist_arch(arch)
-    assert not prepared.filter.exist_arch(pyseccomp.Arch.AARCH64)
+    constants = program_constants(seccomp.prepare(config).program)
+    for arch in config["architectures"]:
+        assert AUDIT_ARCH[arch] in constants, arch
+    assert AUDIT_ARCH["SCMP_ARCH_AARCH64"] not in constants
+    native_only = program_constants(seccomp.prepare(deny(["mkdir", "mkdirat"])).program)
+    assert AUDIT_ARCH["SCMP_ARCH_X86"] not in native_only
+    assert AUDIT_ARCH["SCMP_ARCH_X32"] not in native_only
     target = os.path.join(scratch, "made")
     child = run_child(load_then(config, lambda: exec_busybox("mkdir", target)))
     assert child.exit_code == 1 and not os.path.exists(target)
@@ -245,34 +259,96 @@ def test_flags_load(root):
     config = deny(["uname"])
     config["flags"] = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]
     prepared = seccomp.prepare(config)
-    for flag in config["flags"]:
-        assert prepared.filter.get_attr(seccomp.FLAG_ATTRS[flag]) == 1
-    assert prepared.filter.get_attr(seccomp.ATTR_CTL_NNP) == 0
+    assert prepared.flags == (linux.SECCOMP_FILTER_FLAG_TSYNC | linux.SECCOMP_FILTER_FLAG_LOG
+                              | linux.SECCOMP_FILTER_FLAG_SPEC_ALLOW)
     assert run_child(load_then(config, attempt(os.uname))).json() == {"errno": errno.EPERM}
 
 
 def test_absent_flags_default_to_spec_allow():
-    assert seccomp.prepare(deny(["getppid"])).filter.get_attr(seccomp.FLAG_ATTRS["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]) == 1
+    assert seccomp.prepare(deny(["getppid"])).flags == linux.SECCOMP_FILTER_FLAG_SPEC_ALLOW
     config = deny(["getppid"])
     config["flags"] = []
-    assert seccomp.prepare(config).filter.get_attr(seccomp.FLAG_ATTRS["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]) == 0
+    assert seccomp.prepare(config).flags == 0
 
 
-def test_wait_killable_recv_needs_libseccomp_2_6():
-    import pyseccomp
-    probe = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
-    try:
-        probe.set_attr(seccomp.FLAG_ATTRS["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"], 1)
-        supported = True
-    except OSError:
-        supported = False
-    config = deny(["getppid"])
-    config["flags"] = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
-    if supported:
-        assert seccomp.prepare(config) is not None
-    else:  # Debian 12's libseccomp 2.5.4
-        with pytest.raises(Unsupported, match="SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported"):
-            seccomp.prepare(config)
+def test_notify_flags():
+    config = deny(["mkdir"], "SCMP_ACT_NOTIFY")
+    config.update(listenerPath="/x", flags=["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
+    assert seccomp.prepare(config).flags == (
+        linux.SECCOMP_FILTER_FLAG_TSYNC | linux.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+        | linux.SECCOMP_FILTER_FLAG_NEW_LISTENER | linux.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    without_notify = dict(deny(["mkdir"]), flags=["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])
+    with pytest.raises(ConfigError, match="WAIT_KILLABLE_RECV needs an SCMP_ACT_NOTIFY rule"):
+        seccomp.prepare(without_notify)
+
+
+# --- the compiled-program cache ---
+
+def test_cache_reuses_the_program(root, tmp_path, scratch):
+    cache = str(tmp_path / "cache")
+    config = deny(["mkdir", "mkdirat", "no_such_syscall"])
+    first = seccomp.prepare(config, cache_dir=cache)
+    notes = []
+    second = seccomp.prepare(config, debug=notes.append, cache_dir=cache)
+    assert (first.cached, second.cached) == (False, True)
+    assert second.program == first.program == seccomp.prepare(config).program
+    assert (second.skipped, second.rules, second.flags) == (first.skipped, first.rules, first.flags)
+    assert notes == ['unknown seccomp syscall "no_such_syscall" ignored']
+    assert len(os.listdir(cache)) == 1
+    assert os.stat(cache).st_mode & 0o777 == 0o700
+    # a different profile is a different entry
+    assert seccomp.prepare(deny(["rmdir"]), cache_dir=cache).cached is False
+    assert len(os.listdir(cache)) == 2
+
+    # a program from the cache filters just the same
+    def child():
+        prepared = seccomp.prepare(config, cache_dir=cache)
+        linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+        seccomp.load(prepared)
+        assert prepared.cached
+        exec_busybox("mkdir", os.path.join(scratch, "made"))
+    got = run_child(child)
+    assert got.exit_code == 1 and "Operation not permitted" in got.output
+
+
+def test_damaged_cache_entry_is_rebuilt(tmp_path):
+    cache = str(tmp_path / "cache")
+    config = deny(["mkdir"])
+    good = seccomp.prepare(config, cache_dir=cache).program
+    (entry,) = os.listdir(cache)
+    path = os.path.join(cache, entry)
+    with open(path, "rb") as f:
+        data = f.read()
+    with open(path, "wb") as f:
+        f.write(data[:-3])   # truncated
+    again = seccomp.prepare(config, cache_dir=cache)
+    assert again.cached is False and again.program == good
+    assert seccomp.prepare(config, cache_dir=cache).cached is True
+
+
+def test_cache_entry_others_could_write_is_ignored(tmp_path):
+    cache = str(tmp_path / "cache")
+    config = deny(["mkdir"])
+    seccomp.prepare(config, cache_dir=cache)
+    (entry,) = os.listdir(cache)
+    os.chmod(os.path.join(cache, entry), 0o666)
+    assert seccomp.prepare(config, cache_dir=cache).cached is False   # rewritten with 0600
+    assert seccomp.prepare(config, cache_dir=cache).cached is True
+    os.chmod(cache, 0o777)
+    assert seccomp.prepare(config, cache_dir=cache).cached is False
+
+
+def test_unwritable_cache_only_costs_time(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    prepared = seccomp.prepare(deny(["mkdir"]), cache_dir=str(blocker / "cache"))
+    assert prepared.cached is False and prepared.program
+
+
+def test_bad_config_is_refused_before_the_cache(tmp_path):
+    with pytest.raises(ConfigError):
+        seccomp.prepare({"defaultAction": "SCMP_ACT_NOPE"}, cache_dir=str(tmp_path / "cache"))
+    assert not (tmp_path / "cache").exists()
 
 
 # --- notify ---
