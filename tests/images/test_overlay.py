@@ -21,7 +21,7 @@ def _layer_dirs(store):
     return {n: os.stat(d / n).st_ino for n in os.listdir(d)}
 
 
-def test_overlay_bundles_share_layers(umoci_layout, store, tmp_path, runc):
+def test_overlay_bundles_share_layers(umoci_layout, store, tmp_path, runc, pyrun):
     run_image(store, "import", umoci_layout, "--name", "ov:v1")
     b1, b2, plain = tmp_path / "b1", tmp_path / "b2", tmp_path / "plain"
     try:
@@ -43,6 +43,8 @@ def test_overlay_bundles_share_layers(umoci_layout, store, tmp_path, runc):
         out = runc("run", "--bundle", str(b2), runc.new_id()).stdout
         assert "hello from layer 2" in out
         out = runc("run", "--bundle", str(b1), runc.new_id()).stdout
+        assert "changed in b1" in out
+        out = pyrun("run", "--bundle", str(b1), pyrun.new_id()).stdout
         assert "changed in b1" in out
         # unmount / mount again keeps the upper dir.
         run_image(store, "unmount", b1)

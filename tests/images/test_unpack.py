@@ -105,11 +105,13 @@ def test_bad_overrides_fail_cleanly(umoci_layout, store, tmp_path):
     assert not bundle.exists()
 
 
-def test_bundle_runs_under_runc(umoci_layout, store, tmp_path, runc):
+@pytest.mark.parametrize("runtime_name", ["runc", "pyrun"])
+def test_bundle_runs(umoci_layout, store, tmp_path, request, runtime_name):
+    runtime = request.getfixturevalue(runtime_name)
     run_image(store, "import", umoci_layout, "--name", "run:v1")
     bundle = tmp_path / "bundle"
     run_image(store, "unpack", "run:v1", bundle)
-    out = runc("run", "--bundle", str(bundle), runc.new_id()).stdout
+    out = runtime("run", "--bundle", str(bundle), runtime.new_id()).stdout
     assert "hello from layer 2" in out
     assert "uid=1000(user) gid=1000(user)" in out
     assert "/data" in out and "hi-from-env" in out
