@@ -45,11 +45,16 @@ def load_config(bundle_dir):
     except OSError as err:
         raise ConfigError(f"open {path}: {err.strerror}") from None
     try:
-        config = json.loads(data)
+        config = json.loads(data, parse_constant=_no_constant)
     except ValueError as err:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
         raise ConfigError(f"{CONFIG_NAME}: not valid JSON: {err}") from None
     validate_config(config)
     return config
+
+
+def _no_constant(name):
+    # Python's json takes NaN and Infinity; JSON (and runc's Go decoder) does not.
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def validate_config(config):
@@ -66,12 +71,16 @@ def validate_config(config):
 
 # ---- the error path: jsonschema explains what the fast validator refused ----
 
+_reference = []  # the jsonschema validator, made on the first refusal
+
+
 def schema_error(config, fast_message=""):
     """'<field path>: <message>' for the most relevant schema violation (jsonschema's best_match)."""
     import jsonschema
-    from spec import schemas
-    validator = jsonschema.Draft4Validator(schemas.bundle("config-schema.json"))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if not _reference:
+        from spec import schemas
+        _reference.append(jsonschema.Draft4Validator(schemas.bundle("config-schema.json")))
+    error = jsonschema.exceptions.best_match(_reference[0].iter_errors(config))
     if error is None:
         # The two validators disagree (e.g. on a trailing newline matching `$`); report the fast one's words.
         where, _, what = fast_message.partition(" must ")

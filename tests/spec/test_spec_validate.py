@@ -157,3 +157,61 @@ def test_load_config_refusal_goes_through_the_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, json.dumps(config)))
     assert info.value.message == "config.json: process.terminal: 'yes' is not of type 'boolean'"
+
+
+def test_load_config_refuses_nan(tmp_path):
+    with pytest.raises(ConfigError, match="^config.json: not valid JSON: NaN is not a JSON value"):
+        load_config(write(tmp_path, '{"ociVersion": "1.0.0", "x": NaN}'))
+
+
+# ---- one broken value at a time: both validators agree, and the message points at it ----
+
+SUBSTITUTES = [None, True, 0, -1, 1.5, 2 ** 64, "", "x", [], [1], {}, {"k": 1}]
+
+
+def _nodes(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _nodes(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _nodes(value, path + (i,))
+
+
+def _mutations(count=600, seed=20261128):
+    import random
+    rng = random.Random(seed)
+    cases = []
+    for name, config in (("default", speclib.default_config()), ("podman-like", speclib.podman_like()),
+                         ("containerd-like", speclib.containerd_like())):
+        for path in _nodes(config):
+            if path:
+                for substitute in SUBSTITUTES:
+                    cases.append((name, path, substitute))
+    return rng.sample(cases, count)
+
+
+def test_single_mutations_agree_and_name_the_field():
+    configs = {"default": speclib.default_config(), "podman-like": speclib.podman_like(),
+               "containerd-like": speclib.containerd_like()}
+    refused = 0
+    for name, path, substitute in _mutations():
+        config = json.loads(json.dumps(configs[name]))
+        node = config
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = substitute
+        reference_ok = REFERENCE.is_valid(config)
+        assert fast_accepts(config) == reference_ok, (name, path, substitute)
+        if not reference_ok:
+            refused += 1
+            message = refusal(config)
+            where = message[len("config.json: "):]
+            mutated = json_path(path)
+            # The reported field is the mutated one, inside it (the substitute has children), or holds it.
+            field = where.split(": ", 1)[0]
+            holders = [json_path(path[:i]) for i in range(1, len(path))]
+            assert field == mutated or field.startswith((mutated + ".", mutated + "[")) or field in holders, \
+                (path, substitute, message)
+    assert refused > 100  # the sample really exercised the refusals
