@@ -355,14 +355,14 @@ network_config_dir = "{dir}/net"
 class PodmanStore:
     """A private podman store (root, runroot, tmpdir, containers.conf) shared by both runtimes."""
 
-    def __init__(self, dir):
+    def __init__(self, dir, conf_text=None):
         self.dir = dir
         self.cgroup_parent = f"/pyrun-eng-{uuid.uuid4().hex[:8]}"
         for sub in ("root", "runroot", "tmp", "net"):
             os.makedirs(os.path.join(dir, sub), exist_ok=True)
         self.conf = os.path.join(dir, "containers.conf")
         with open(self.conf, "w") as f:
-            f.write(CONTAINERS_CONF.format(dir=dir, runc=RUNC, pyrun=PYRUN))
+            f.write(conf_text or CONTAINERS_CONF.format(dir=dir, runc=RUNC, pyrun=PYRUN))
 
     def base(self):
         return ["podman", "--root", f"{self.dir}/root", "--runroot", f"{self.dir}/runroot",
@@ -434,3 +434,45 @@ class Podman:
                 pass  # the session teardown kills what is left
 
 
+
+
+# ---------------------------------------------------------------- configs shown in docs/engines.md
+
+DOCS_BINARY = "/usr/local/bin/pyrun"
+DOCS_ROOT = "/run/containerd/pyrun"
+
+
+def docs_block(name):
+    """The fenced block that follows `<!-- tested: name -->` (or `<!-- shown: name -->`) in docs/engines.md."""
+    with open(DOCS) as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() in (f"<!-- tested: {name} -->", f"<!-- shown: {name} -->"):
+            start = i + 1
+            fence = lines[start].strip()
+            indent = len(lines[start]) - len(lines[start].lstrip())
+            assert fence.startswith("```"), f"docs/engines.md: no code block after the {name} marker"
+            end = next(j for j in range(start + 1, len(lines)) if lines[j].strip() == "```")
+            return "\n".join(line[indent:] for line in lines[start + 1:end]) + "\n"
+    raise AssertionError(f"docs/engines.md has no block marked {name}")
+
+
+# The CRI plugin on a private containerd: loopback streaming, CNI dirs of its own (pods use the
+# host's network, so no CNI plugin runs), a sandbox image we build, and the oom_score_adj of the
+# sandbox kept at containerd's own (root here lacks CAP_SYS_RESOURCE to lower it).
+CRI_CONFIG = """
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{pause}"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_apparmor = true
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "{dir}/cni/bin"
+    conf_dir = "{dir}/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+"""
