@@ -133,16 +133,16 @@ def _pyseccomp():
     return pyseccomp
 
 
-def _action(name, errno_ret, where):
+def _action(name, errno_ret, where, errno_where):
     if not isinstance(name, str) or name not in ACTIONS:
         raise ConfigError(f'{where}: unknown action "{name}"')
     value = ACTIONS[name]
     if errno_ret is not None:
         if name not in _TAKES_ERRNO:
-            raise ConfigError(f"{where}: {name} does not take an errno return code "
+            raise ConfigError(f"{errno_where}: {name} does not take an errno return code "
                               f"(only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)")
         if not isinstance(errno_ret, int) or isinstance(errno_ret, bool) or not 0 <= errno_ret <= 0xFFFF:
-            raise ConfigError(f"{where}: errno return code must be an integer from 0 to 65535")
+            raise ConfigError(f"{errno_where}: must be an integer from 0 to 65535")
     if name in _TAKES_ERRNO:
         value |= EPERM if errno_ret is None else errno_ret
     return value
@@ -181,7 +181,7 @@ def _check(seccomp):
     if not isinstance(syscalls, list):
         raise ConfigError("linux.seccomp.syscalls: must be a list")
     default = _action(seccomp.get("defaultAction"), seccomp.get("defaultErrnoRet"),
-                      "linux.seccomp.defaultAction")
+                      "linux.seccomp.defaultAction", "linux.seccomp.defaultErrnoRet")
     if default == ACT_NOTIFY:
         raise ConfigError("linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action")
     if seccomp.get("listenerMetadata") and not seccomp.get("listenerPath"):
@@ -195,7 +195,7 @@ def _check(seccomp):
         names = entry.get("names")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
             raise ConfigError(f"{where}.names: must be a non-empty list of syscall names")
-        action = _action(entry.get("action"), entry.get("errnoRet"), f"{where}.action")
+        action = _action(entry.get("action"), entry.get("errnoRet"), f"{where}.action", f"{where}.errnoRet")
         if action == ACT_NOTIFY:
             notify = True
             if "write" in names:
