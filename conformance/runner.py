@@ -39,6 +39,7 @@ def run_all(cases, runtimes, timeout=10.0, jobs=1, progress=None, workroot=None,
     """{label: {case name: result dict}} for every runtime and case (in order)."""
     results = {}
     base = tempfile.mkdtemp(prefix="conformance-", dir=workroot)
+    os.chmod(base, 0o755)  # user-namespace cases: the mapped root must be able to reach the bundles
     cache = os.path.join(base, "cache")
     try:
         for rt in runtimes:
@@ -90,8 +91,9 @@ def run_one(case, rt, timeout, workdir, cache):
                "token": uuid.uuid4().hex[:8], "result_path": result_path}
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([PACKAGE_PARENT] + [p for p in sys.path if p and os.path.isdir(p)])
+    # uts, ipc and net too: a runtime that wrongly skips a namespace changes only the worker's, not the host's
     argv = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc",
-            "--kill-child=SIGKILL", sys.executable, "-m", "conformance.worker"]
+            "--uts", "--ipc", "--net", "--kill-child=SIGKILL", sys.executable, "-m", "conformance.worker"]
     cap = timeout * 6 + 20   # a case makes a handful of runtime calls, each bounded by `timeout`
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,6 +1,6 @@
 """Runs ONE case in isolation and cleans up after it; started by runner.py as
 
-    unshare --mount --propagation private --pid --fork --mount-proc --kill-child=SIGKILL \
+    unshare --mount --propagation private --pid --fork --mount-proc --uts --ipc --net --kill-child=SIGKILL \
         python -m conformance.worker  < request.json
 
 so this process is pid 1 of a fresh pid namespace in a private mount namespace: every process the
