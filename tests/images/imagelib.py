@@ -213,3 +213,49 @@ def diff_trees(a, b):
     problems += [f"only in {b}: {p}" for p in sorted(set(tb) - set(ta))]
     problems += [f"differs: {p}: {ta[p]} != {tb[p]}" for p in sorted(set(ta) & set(tb)) if ta[p] != tb[p]]
     return problems
+
+
+class SlowProxy:
+    """A TCP proxy on 127.0.0.1 that passes the server's bytes on slowly (chunk every delay seconds),
+    so a test can stop a download half way."""
+
+    def __init__(self, target_port, chunk=32768, delay=0.03):
+        import threading
+        self.target_port, self.chunk, self.delay = target_port, chunk, delay
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.host = f"127.0.0.1:{self.port}"
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while not self.stopped:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pipe, args=(client, server, 0), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, self.delay), daemon=True).start()
+
+    def _pipe(self, src, dst, delay):
+        try:
+            while data := src.recv(self.chunk):
+                dst.sendall(data)
+                if delay:
+                    time.sleep(delay)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()

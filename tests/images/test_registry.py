@@ -281,3 +281,55 @@ def test_bearer_token_auth(token_registry, store, tmp_path):
     proc = run_image(tmp_path / "bad", "pull", "--insecure", "--creds", "alice:nope", f"{reg.host}/private/tok:1",
                      check=False)
     assert proc.returncode == 1 and "refused the credentials" in proc.stderr
+
+
+@needs_root
+def test_killed_pull_resumes_without_refetching(umoci_layout, registry, store, tmp_path):
+    """A pull SIGKILLed in the middle of a layer; the next pull asks only for the missing bytes.
+    Run under `script` (a terminal) it shows the layer's progress; without one it prints nothing."""
+    import shutil
+    import signal
+    import time
+    from imagelib import PYRUN_IMAGE, SlowProxy
+    _skopeo_push(umoci_layout, "v1", registry, "t/killed:v1")
+    proxy = SlowProxy(registry.port)
+    try:
+        proc = subprocess.Popen([PYRUN_IMAGE, "--store", str(store), "pull", "--insecure",
+                                 f"{proxy.host}/t/killed:v1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        partial = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            parts = [p for p in (store / "ingest").glob("*.partial")] if (store / "ingest").exists() else []
+            big = [p for p in parts if p.stat().st_size > 200_000]
+            if big:
+                partial = big[0]
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert partial is not None, "the pull finished before it could be interrupted"
+    finally:
+        proxy.stop()
+    have = partial.stat().st_size
+    digest = "sha256:" + partial.name.split(".")[0]
+    assert not (store / "blobs" / "sha256" / digest[7:]).exists()
+    stored_before = {f"sha256:{n}" for n in os.listdir(store / "blobs" / "sha256")}
+    assert stored_before                                     # the config came before the layer
+    mark = len(registry.requests())
+    ref = f"{registry.host}/t/killed:v1"
+    if shutil.which("script"):
+        cmd = f"{PYRUN_IMAGE} --store {store} pull --insecure {ref}"
+        out = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL).stdout
+        assert digest[7:19] in out and " MB" in out          # the progress line of the resumed layer
+    else:
+        run_image(store, "pull", "--insecure", ref)
+    gets = registry.blob_gets(mark)
+    size = (store / "blobs" / "sha256" / digest[7:]).stat().st_size
+    fetched = [(g[1].rsplit("/", 1)[1], g[2], g[3]) for g in gets]
+    assert [f for f in fetched if f[0] == digest] == [(digest, 206, size - have)]
+    assert not [f for f in fetched if f[0] in stored_before]         # nothing fetched twice
+    assert len({f[0] for f in fetched}) == len(fetched)
+    # Not a terminal: quiet.
+    quiet = run_image(store, "pull", "--insecure", ref)
+    assert quiet.stderr == ""
