@@ -48,6 +48,8 @@ def load_config(bundle_dir):
         config = json.loads(data, parse_constant=_no_constant)
     except ValueError as err:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
         raise ConfigError(f"{CONFIG_NAME}: not valid JSON: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{CONFIG_NAME}: not valid JSON: nested too deeply") from None
     validate_config(config)
     return config
 

@@ -225,3 +225,8 @@ def test_trailing_newline_is_refused_even_where_jsonschema_would_take_it():
     assert refusal(config).startswith("config.json: ociVersion: must match pattern ^1")
     config = speclib.broken(lambda c: c["process"]["rlimits"][0].update(type="RLIMIT_NOFILE\n"))
     assert refusal(config) == "config.json: process.rlimits[0].type: must match pattern ^RLIMIT_[A-Z]+$"
+
+
+def test_load_config_too_deep(tmp_path):
+    with pytest.raises(ConfigError, match="^config.json: not valid JSON: nested too deeply$"):
+        load_config(write(tmp_path, '{"ociVersion": ' + "[" * 100000 + "]" * 100000 + "}"))
