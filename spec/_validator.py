@@ -4,6 +4,7 @@ validate(config) returns config or raises JsonSchemaValueException at the first 
 message is terse on purpose: spec.validate re-runs jsonschema on failure for a message naming the field.
 """
 # fastjsonschema 2.22.3, draft-04, detailed_exceptions=False, use_default=False.
+# schema sha256 57d41adb3d45a9201a24f8fb85ca0465e953f80715e3897a2482ea1b343cf92c
 
 import re
 

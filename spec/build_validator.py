@@ -23,6 +23,7 @@ validate(config) returns config or raises JsonSchemaValueException at the first 
 message is terse on purpose: spec.validate re-runs jsonschema on failure for a message naming the field.
 """
 # fastjsonschema {version}, draft-04, detailed_exceptions=False, use_default=False.
+# schema sha256 {digest}
 '''
 
 # The generated code's imports, and what replaces them so that running it imports neither.
@@ -64,6 +65,24 @@ class Decimal:
 '''
 
 
+def schema_digest(schema):
+    """A fingerprint of the bundled schema, written into the generated module's header."""
+    import hashlib
+    import json
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+
+
+def header_fields(text):
+    """(fastjsonschema version, schema digest) from a generated module's header."""
+    version = digest = None
+    for line in text.splitlines()[:12]:
+        if line.startswith("# fastjsonschema "):
+            version = line.split()[2].rstrip(",")
+        elif line.startswith("# schema sha256 "):
+            digest = line.split()[3]
+    return version, digest
+
+
 def generate():
     """The source text of spec/_validator.py for the schemas on disk."""
     import fastjsonschema
@@ -71,7 +90,8 @@ def generate():
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from spec import schemas
 
-    code = fastjsonschema.compile_to_code(schemas.bundle(SCHEMA), use_default=False, use_formats=False,
+    schema = schemas.bundle(SCHEMA)
+    code = fastjsonschema.compile_to_code(schema, use_default=False, use_formats=False,
                                           detailed_exceptions=False)
     for original in (_FASTJSONSCHEMA_IMPORT, _DECIMAL_IMPORT):
         if original not in code:
@@ -88,7 +108,7 @@ def generate():
         raise RuntimeError("generated validator uses a regex method other than search()")
     start, end = body.index("REGEX_PATTERNS = {"), body.index("\n}\n") + 3
     body = body[:start] + body[start:end].replace("re.compile(", "_LazyPattern(") + body[end:]
-    return (HEADER.format(version=fastjsonschema.VERSION) + "\nimport re\n" + _LOCAL_EXCEPTIONS
+    return (HEADER.format(version=fastjsonschema.VERSION, digest=schema_digest(schema)) + "\nimport re\n" + _LOCAL_EXCEPTIONS
             + _DECIMAL_STANDIN + _LAZY_PATTERN + "\n\n" + body.rstrip() + "\n")
 
 
