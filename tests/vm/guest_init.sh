@@ -73,6 +73,7 @@ if [ "$STAGE" = stage1 ]; then
     R=/newroot
     # Read the job now: the guest's own /tmp tmpfs will hide the host's.
     $BB cp "/lower$JOB/job.sh" /job.sh || fail "read $JOB/job.sh"
+    $BB cp "/lower$JOB/expose" /expose || fail "read $JOB/expose"
     for d in proc sys dev; do $BB mount --move /$d $R/$d || fail "move /$d"; done
     $BB mkdir -p $R/dev/pts $R/dev/shm
     $BB mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts $R/dev/pts || fail "mount devpts"
@@ -86,8 +87,10 @@ if [ "$STAGE" = stage1 ]; then
         $BB mkdir -p $R/lib/modules
         $BB mount --bind "$R$MODULES" $R/lib/modules
     fi
-    $BB mkdir -p $R/run/pyrun-vm
-    $BB cp /bin/busybox /init /job.sh $R/run/pyrun-vm/
+    $BB mkdir -p $R/run/pyrun-vm/host
+    $BB cp /bin/busybox /init /job.sh /expose $R/run/pyrun-vm/
+    # The host's / as it is, read-only, for the host paths a guest tmpfs hides (see stage 2).
+    $BB mount --bind /lower $R/run/pyrun-vm/host || fail "bind the host root"
     exec $BB switch_root $R /run/pyrun-vm/busybox sh /run/pyrun-vm/init stage2
     fail "switch_root"
 fi
@@ -107,6 +110,17 @@ cd /sys/fs/cgroup || fail "no /sys/fs/cgroup"
 for c in $($BB cat cgroup.controllers); do echo "+$c" >cgroup.subtree_control; done
 $BB mkdir -p init
 echo $$ >init/cgroup.procs || fail "move init into /sys/fs/cgroup/init"
+# Host paths under the guest's own tmpfs mounts (a cwd in the host's /tmp, say) get the host's
+# content back: an overlay of the read-only host directory with a tmpfs upper, same path.
+n=0
+while read -r path; do
+    [ -n "$path" ] || continue
+    n=$((n + 1))
+    scratch=/run/pyrun-vm/expose.d/$n
+    $BB mkdir -p $scratch/upper $scratch/work "$path"
+    $BB mount -t overlay -o "lowerdir=/run/pyrun-vm/host$path,upperdir=$scratch/upper,workdir=$scratch/work" \
+        overlay "$path" || fail "expose the host's $path"
+done </run/pyrun-vm/expose
 cd /
 echo start >"$STATUS"
 $BB sh /run/pyrun-vm/job.sh </dev/null >"$OUT" 2>"$ERR"

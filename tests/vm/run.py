@@ -30,6 +30,9 @@ QEMU = "qemu-system-x86_64"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 GUEST_BUSYBOX = "/run/pyrun-vm/busybox"   # where guest_init.sh puts its busybox
 POLL = 0.05
+# The guest mounts its own tmpfs here, hiding the host's content; host paths under them that the
+# command needs (its cwd, say) are overlaid back from the host (see guest_init.sh).
+GUEST_TMPFS = ("/tmp", "/var/tmp", "/run", "/dev/shm")
 
 
 class VMError(Exception):
@@ -68,6 +71,19 @@ def job_script(argv, cwd, env):
     command = " ".join(shlex.quote(a) for a in argv)
     return (f"cd {shlex.quote(cwd)} || exit 125\n"
             f"exec {GUEST_BUSYBOX} env -i {assignments} {command}\n")
+
+
+def hidden_paths(paths):
+    """The given host paths that a guest tmpfs would hide, outermost first, without duplicates."""
+    hidden = []
+    for path in sorted({os.path.abspath(p) for p in paths}):
+        if any(path == t or path.startswith(t + "/") for t in GUEST_TMPFS) and path not in GUEST_TMPFS:
+            if not any(path.startswith(h + "/") for h in hidden):
+                if any(c in path for c in ",:\n") or not os.path.isdir(path):
+                    raise VMError(f"cannot show the host's {path!r} in the guest: not a directory, "
+                                  f"or a ',' or ':' in the name (overlayfs options)")
+                hidden.append(path)
+    return hidden
 
 
 def guest_env(extra=None):
@@ -178,9 +194,13 @@ def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, 
     return "failed", f"the guest stopped during the command (qemu exited {qemu.returncode})" + (f": {log}" if log else "")
 
 
-def run_in_vm(argv, timeout=600, *, cwd=None, env=None, boot_timeout=60, tries=3, memory_mib=1024,
+def run_in_vm(argv, timeout=600, *, cwd=None, env=None, expose=(), boot_timeout=60, tries=3, memory_mib=1024,
               cpus=2, echo=False, _hang_attempts=0):
     """Boot the VM, run argv in cwd (default: ours) with guest_env(env), power off.
+
+    Every host path is at the same place in the guest (read-only underneath, writable on top),
+    except under the guest's own tmpfs mounts (/tmp, /var/tmp, /run, /dev/shm): cwd and the
+    directories in expose are brought back there too.
 
     Returns VMRun; raises VMUnavailable (no qemu / cache tools), VMTimeout (qemu killed after
     timeout seconds in all) or VMError. _hang_attempts makes that many first boots hang (qemu -S),
@@ -201,6 +221,8 @@ def run_in_vm(argv, timeout=600, *, cwd=None, env=None, boot_timeout=60, tries=3
     try:
         with open(os.path.join(jobdir, "job.sh"), "w") as f:
             f.write(job_script(list(argv), cwd, guest_env(env)))
+        with open(os.path.join(jobdir, "expose"), "w") as f:
+            f.writelines(p + "\n" for p in hidden_paths([cwd, *expose]))
         problems = []
         for attempt in range(1, tries + 1):
             outcome, detail = _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus,

@@ -1,0 +1,79 @@
+"""The cgroupv2-marked tests, on a host that is not pure cgroup v2: one boot of the test VM
+(tests/vm, docs/testing-cgroupv2.md) runs them all inside, over this checkout and venv.
+
+On a pure v2 host this skips: `pytest` runs the v2 tests directly there. Set PYRUN_SKIP_VM=1 to
+skip the VM on purpose (a quick local run).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tests.vm.host import is_pure_cgroup_v2  # noqa: E402
+
+VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python3")
+VM_TIMEOUT = 600          # the whole VM step, boot retries included; CI's budget is well under this
+PYTEST_ARGS = ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "cgroupv2"]
+
+
+def cgroupv2_tests_on_host():
+    """Node ids of the cgroupv2-marked tests, collected here (fast) so the guest, where Python is
+    ~20x slower, imports only the files that hold them."""
+    proc = subprocess.run([VENV_PYTHON, *PYTEST_ARGS, "--collect-only", "--continue-on-collection-errors",
+                           "tests"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+    ids = [line for line in proc.stdout.splitlines() if "::" in line and not line.startswith(" ")]
+    if proc.returncode not in (0, 1, 5) or (proc.returncode == 1 and not ids):
+        pytest.fail(f"collecting the cgroupv2 tests on the host failed (exit {proc.returncode}):\n"
+                    f"{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    return ids
+
+
+def summary_counts(output):
+    """{'passed': 5, 'skipped': 1, ...} from pytest's last summary line."""
+    lines = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed|skipped|error|no tests)", line)]
+    if not lines:
+        return {}
+    return {kind.rstrip("s") if kind == "errors" else kind: int(n)
+            for n, kind in re.findall(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)", lines[-1])}
+
+
+@pytest.mark.timeout(VM_TIMEOUT + 120)
+def test_cgroupv2_tests_pass_inside_the_vm(record_property):
+    if is_pure_cgroup_v2():
+        pytest.skip("this host is pure cgroup v2: the v2 tests run directly here")
+    if os.environ.get("PYRUN_SKIP_VM") == "1":
+        pytest.skip("PYRUN_SKIP_VM=1")
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the VM cache in /var/cache, the guest reading / as root)")
+    if shutil.which("qemu-system-x86_64") is None:
+        pytest.skip("qemu-system-x86_64 is missing (qemu-system-x86, installed by setup.sh)")
+    from tests.vm.run import VMUnavailable, run_in_vm
+
+    ids = cgroupv2_tests_on_host()
+    if not ids:
+        pytest.skip("no cgroupv2-marked tests were collected")
+    files = list(dict.fromkeys(i.split("::")[0] for i in ids))
+    try:
+        result = run_in_vm([VENV_PYTHON, *PYTEST_ARGS, *files], VM_TIMEOUT, cwd=ROOT)
+    except VMUnavailable as e:
+        pytest.skip(str(e))
+    output = result.stdout + result.stderr
+    counts = summary_counts(result.stdout)
+    report = (f"inside the VM: {counts or 'no summary'} of {len(ids)} collected on the host; "
+              f"boot {result.boot_seconds:.1f} s, total {result.total_seconds:.1f} s, {result.attempts} boot(s)")
+    record_property("vm", report)
+    print(report)
+    if result.exit_code == 5:
+        pytest.fail(f"pytest in the VM collected no tests, but the host collected {len(ids)}:\n{output[-6000:]}")
+    assert result.exit_code == 0, f"pytest in the VM exited {result.exit_code}; {report}\n{output[-12000:]}"
+    ran = sum(counts.get(k, 0) for k in ("passed", "skipped", "xfailed", "xpassed"))
+    assert ran == len(ids), f"the VM ran {ran} tests, the host collected {len(ids)}; {report}\n{output[-6000:]}"
+    assert counts.get("passed", 0) > 0, f"every cgroupv2 test skipped inside the VM; {report}\n{output[-6000:]}"
