@@ -159,8 +159,8 @@ _UNIFIED_FORBIDDEN = {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control"
                       "cgroup.freeze", "cgroup.type", "cgroup.events", "cgroup.controllers"}
 
 
-def check_unified_key(key, enabled_controllers):
-    """Refuse path tricks, malformed names and files of controllers that are not enabled."""
+def check_unified_key(key, enabled_controllers=None):
+    """Refuse path tricks, malformed names and (given the enabled set) files of controllers not enabled."""
     field = f"linux.resources.unified[{key!r}]"
     if not isinstance(key, str) or not key or "/" in key or "\0" in key or key in (".", "..") \
             or key.startswith("."):
@@ -170,7 +170,7 @@ def check_unified_key(key, enabled_controllers):
         raise ConfigError(f"{field}: must be of the form CONTROLLER.PARAMETER")
     if key in _UNIFIED_FORBIDDEN:
         raise ConfigError(f"{field}: {key} is managed by the runtime, not settable from config")
-    if controller != "cgroup" and controller not in enabled_controllers:
+    if enabled_controllers is not None and controller != "cgroup" and controller not in enabled_controllers:
         raise ConfigError(f"{field}: controller {controller!r} is not available in this cgroup "
                           f"(available: {' '.join(sorted(enabled_controllers)) or 'none'})")
 

@@ -55,6 +55,7 @@ def needed_controllers(res):
     if res.get("rdma"):
         need["rdma"] = "linux.resources.rdma"
     for key in res.get("unified") or {}:
+        common.check_unified_key(key)   # the name first: no path tricks reach the filesystem
         controller = key.partition(".")[0]
         if controller != "cgroup":
             need.setdefault(controller, f"linux.resources.unified[{key!r}]")

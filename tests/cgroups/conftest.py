@@ -46,7 +46,7 @@ def start_inside(spawn, manager, script="exec sleep 60", **kwargs):
     """A shell put into manager's cgroup before it runs script (so what it allocates is charged there)."""
     proc = spawn("sh", "-c", "read go; " + script, stdin=subprocess.PIPE, **kwargs)
     manager.apply(proc.pid)
-    proc.stdin.write(b"go\n")
+    os.write(proc.stdin.fileno(), b"go\n")
     proc.stdin.close()
     return proc
 
