@@ -88,7 +88,7 @@ class Applier:
         self.label = label
         self.written = set()
         self.written_parents = set()
-        dir_times = []
+        self.dir_times = {}      # dir -> (atime, mtime) ns to set when the layer is done
         try:
             try:
                 tar = tarfile.open(fileobj=reader, mode="r|", bufsize=1 << 16)
@@ -96,7 +96,7 @@ class Applier:
                 raise ImageError(f"layer {label}: not a tar archive: {e}") from None
             try:
                 for member in tar:
-                    self._entry(tar, member, dir_times)
+                    self._entry(tar, member)
             except (tarfile.ReadError, EOFError, OSError, ValueError) as e:
                 if isinstance(e, ImageError):
                     raise
@@ -104,7 +104,9 @@ class Applier:
             actual = reader.drain()
         finally:
             stream.close()
-        for path, times in reversed(dir_times):
+        # Directories get their own times back (from the tar, or as they were when the layer only
+        # changed their contents), after everything in them was written.
+        for path, times in self.dir_times.items():
             os.utime(path, ns=times, follow_symlinks=False)
         if diff_id and f"{diff_id.split(':')[0]}:{actual}" != diff_id:
             raise DigestMismatch(f"layer {label}: uncompressed content hashes to sha256:{actual}, "
@@ -164,14 +166,20 @@ class Applier:
         return resolved
 
     # -- entries ------------------------------------------------------------------------------
-    def _entry(self, tar, m, dir_times):
+    def _keep_times(self, directory):
+        if directory not in self.dir_times:
+            st = os.lstat(directory)
+            self.dir_times[directory] = (st.st_atime_ns, st.st_mtime_ns)
+
+    def _entry(self, tar, m):
         parts = self._parts(m.name, m.name)
         if not parts:                                   # the root directory itself
             if m.isdir():
                 self._meta(self.root, m)
-                dir_times.append((self.root, self._times(m)))
+                self.dir_times[self.root] = self._times(m)
             return
         parent = self.resolve_dir(parts[:-1], m.name)
+        self._keep_times(parent)
         name = parts[-1]
         if name.startswith(WHITEOUT):
             return self._whiteout(parent, name, m)
@@ -187,7 +195,7 @@ class Applier:
             if not existing:
                 os.mkdir(path, 0o700)
             self._meta(path, m)
-            dir_times.append((path, self._times(m)))
+            self.dir_times[path] = self._times(m)
         elif m.isreg():
             if existing:
                 self._remove(path, existing)

@@ -181,8 +181,8 @@ class Registry:
 
 
 # -- comparing trees -----------------------------------------------------------------------------
-def tree(root):
-    """{relative path: (type, mode, uid, gid, size or target, content hash, mtime, xattrs, rdev)}."""
+def tree(root, dir_times=True):
+    """{relative path: (type, mode, uid, gid, content hash or link target, mtime, xattrs, rdev, nlink)}."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
@@ -202,13 +202,13 @@ def tree(root):
             except OSError:
                 xattrs = {}
             out[rel] = (kind, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, content,
-                        int(st.st_mtime) if not stat.S_ISDIR(st.st_mode) else None, xattrs, st.st_rdev,
+                        int(st.st_mtime) if dir_times or not stat.S_ISDIR(st.st_mode) else None, xattrs, st.st_rdev,
                         st.st_nlink if not stat.S_ISDIR(st.st_mode) else None)
     return out
 
 
-def diff_trees(a, b):
-    ta, tb = tree(a), tree(b)
+def diff_trees(a, b, dir_times=True):
+    ta, tb = tree(a, dir_times), tree(b, dir_times)
     problems = [f"only in {a}: {p}" for p in sorted(set(ta) - set(tb))]
     problems += [f"only in {b}: {p}" for p in sorted(set(tb) - set(ta))]
     problems += [f"differs: {p}: {ta[p]} != {tb[p]}" for p in sorted(set(ta) & set(tb)) if ta[p] != tb[p]]

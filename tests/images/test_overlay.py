@@ -32,9 +32,11 @@ def test_overlay_bundles_share_layers(umoci_layout, store, tmp_path, runc, pyrun
         run_image(store, "unpack", "--overlay", "ov:v1", b2)
         assert _layer_dirs(store) == layers                  # nothing unpacked again
         assert os.listdir(b2 / ".overlay" / "upper") == []   # and nothing copied
-        # The merged view is the same tree a plain unpack gives (whiteouts hide what they remove).
+        # The merged view is the same tree a plain unpack gives (whiteouts hide what they remove),
+        # but for the mtimes of directories a layer changed without carrying them: overlayfs shows
+        # the upper layer's copy, made when that layer was unpacked on its own.
         run_image(store, "unpack", "ov:v1", plain)
-        assert diff_trees(str(b2 / "rootfs"), str(plain / "rootfs")) == []
+        assert diff_trees(str(b2 / "rootfs"), str(plain / "rootfs"), dir_times=False) == []
         assert not os.path.lexists(b1 / "rootfs" / "bin" / "vi")
         # Writes go to the bundle's own upper dir.
         (b1 / "rootfs" / "etc" / "motd").write_text("changed in b1\n")
