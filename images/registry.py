@@ -243,36 +243,49 @@ class Client:
         return data, media, digest
 
     def fetch_blob(self, repo, desc, store, progress=None):
-        """Fetch a blob into the store, resuming a partial download; verified before it is stored."""
+        """Fetch a blob into the store, resuming a partial download; verified before it is stored.
+
+        The ingest file is locked while it is written, so two pulls of one blob take turns: the
+        second finds the blob stored when it gets the lock."""
+        import fcntl
         digest, size = dg.check(desc["digest"]), desc.get("size")
         if store.has_blob(digest):
             return False
         partial = store.ingest_path(digest)
-        have = os.path.getsize(partial) if os.path.exists(partial) else 0
-        if size is not None and have > size:
-            os.unlink(partial)
-            have = 0
-        if size is None or have < size:
-            headers = {"Range": f"bytes={have}-"} if have else {}
-            resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", f"repository:{repo}:pull", headers)
-            if resp.status == 416 and have:
-                resp.read()
-                os.unlink(partial)
-                return self.fetch_blob(repo, desc, store, progress)
-            if resp.status not in (200, 206):
-                raise self._error(resp, f"blob {digest} of {self.host}/{repo}")
-            if resp.status == 200:
+        fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "r+b") as out:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if store.has_blob(digest):
+                if os.fstat(fd).st_nlink and os.fstat(fd).st_size == 0:
+                    os.unlink(partial)        # the empty file this call made after the other committed
+                return False
+            have = os.fstat(fd).st_size
+            if size is not None and have > size:
+                out.truncate(0)
                 have = 0
-            if progress:
-                progress.start(digest, size, have)
-            with open(partial, "ab" if have else "wb") as out:
+            if size is None or have < size:
+                headers = {"Range": f"bytes={have}-"} if have else {}
+                resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", f"repository:{repo}:pull", headers)
+                if resp.status == 416 and have:
+                    resp.read()
+                    resp = self.request("GET", f"/v2/{repo}/blobs/{digest}", f"repository:{repo}:pull")
+                    have = 0
+                if resp.status not in (200, 206):
+                    raise self._error(resp, f"blob {digest} of {self.host}/{repo}")
+                if resp.status == 200:
+                    have = 0
+                out.seek(have)
+                out.truncate(have)
+                if progress:
+                    progress.start(digest, size, have)
                 while chunk := resp.read(_CHUNK):
                     out.write(chunk)
                     if progress:
                         progress.advance(len(chunk))
-            if progress:
-                progress.done()
-        store.commit_ingest(digest, size)
+                out.flush()
+                if progress:
+                    progress.done()
+            store.commit_ingest(digest, size)
         return True
 
     def has_blob(self, repo, digest):

@@ -333,3 +333,22 @@ def test_killed_pull_resumes_without_refetching(umoci_layout, registry, store, t
     # Not a terminal: quiet.
     quiet = run_image(store, "pull", "--insecure", ref)
     assert quiet.stderr == ""
+
+
+@needs_root
+def test_concurrent_pulls_fetch_each_blob_once(umoci_layout, registry, store):
+    from imagelib import PYRUN_IMAGE, SlowProxy
+    _skopeo_push(umoci_layout, "v1", registry, "t/together:v1")
+    proxy = SlowProxy(registry.port, chunk=65536, delay=0.005)
+    try:
+        mark = len(registry.requests())
+        procs = [subprocess.Popen([PYRUN_IMAGE, "--store", str(store), "pull", "--insecure",
+                                   f"{proxy.host}/t/together:v1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(3)]
+        results = [(p.wait(60), p.stderr.read()) for p in procs]
+    finally:
+        proxy.stop()
+    assert results == [(0, b"")] * 3
+    gets = [g[1] for g in registry.blob_gets(mark)]
+    assert gets and len(gets) == len(set(gets))
+    assert os.listdir(store / "ingest") == []
