@@ -119,6 +119,7 @@ def cmd_export(args):
 
 
 def cmd_list(args):
+    from runtime.errors import PyrunError
     store = _store(args)
     rows = []
     for name, desc in store.images():
@@ -130,7 +131,7 @@ def cmd_list(args):
             _, manifest, config = store.image(desc)
             size = _human(sum(layer.get("size", 0) for layer in manifest.get("layers", [])))
             created = (config.get("created") or "")[:19]
-        except Exception:            # a damaged or foreign-platform entry still gets listed
+        except (PyrunError, OSError, KeyError, ValueError):   # a damaged or foreign entry is still listed
             pass
         rows.append((name or "<none>", desc["digest"][7:19], created, size))
     if not args.quiet:

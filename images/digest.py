@@ -30,6 +30,10 @@ def check(digest, what="digest"):
     return digest
 
 
+def is_valid(digest):
+    return isinstance(digest, str) and bool(_DIGEST.match(digest))
+
+
 def hasher(digest):
     return hashlib.new(check(digest).split(":", 1)[0])
 

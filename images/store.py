@@ -250,7 +250,7 @@ class Store:
                 freed += os.lstat(path).st_size
                 _unlink(path)
                 removed += 1
-            keep = {dg.encoded(d) for d in diff_ids if dg._DIGEST.match(d)} | set(in_use_layers)
+            keep = {dg.encoded(d) for d in diff_ids if dg.is_valid(d)} | set(in_use_layers)
             for name in os.listdir(self.layers_dir):
                 if name not in keep:
                     shutil.rmtree(os.path.join(self.layers_dir, name), ignore_errors=True)
