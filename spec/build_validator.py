@@ -1,23 +1,30 @@
-"""Generates spec/_validator.py: the config.json schema precompiled into a plain Python module.
+"""Generates spec/_validator.py and spec/_process_validator.py: the config.json and process.json
+schemas precompiled into plain Python modules.
 
-pyrun validates every config.json it runs. Importing jsonschema costs ~50 ms and fastjsonschema
+pyrun validates every config.json it runs (and every process.json of `exec --process`). Importing jsonschema costs ~50 ms and fastjsonschema
 ~11 ms, so neither is imported on that path: fastjsonschema compiles the bundled schema
 (spec.schemas.bundle) to Python source once, here, and the result is committed. The generated
 module needs only `re`; its imports of fastjsonschema and decimal are replaced by local stand-ins.
 
 Run after changing spec/schema/*.json:
-    .venv/bin/python3 -m spec.build_validator          # rewrite spec/_validator.py
-    .venv/bin/python3 -m spec.build_validator --check  # exit 1 if it is out of date
+    .venv/bin/python3 -m spec.build_validator          # rewrite the generated modules
+    .venv/bin/python3 -m spec.build_validator --check  # exit 1 if one is out of date
 """
 
 import os
 import sys
 
-OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_validator.py")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# schema file -> generated module
+TARGETS = {
+    "config-schema.json": os.path.join(_HERE, "_validator.py"),
+    "process-schema.json": os.path.join(_HERE, "_process_validator.py"),
+}
 SCHEMA = "config-schema.json"
+OUTPUT = TARGETS[SCHEMA]
 
 HEADER = '''\
-"""config.json validator precompiled from spec/schema/*.json by spec/build_validator.py. DO NOT EDIT.
+"""{document} validator precompiled from spec/schema/{schema} by spec/build_validator.py. DO NOT EDIT.
 
 validate(config) returns config or raises JsonSchemaValueException at the first problem. The
 message is terse on purpose: spec.validate re-runs jsonschema on failure for a message naming the field.
@@ -83,14 +90,14 @@ def header_fields(text):
     return version, digest
 
 
-def generate():
-    """The source text of spec/_validator.py for the schemas on disk."""
+def generate(schema_name=SCHEMA):
+    """The source text of the generated module for spec/schema/<schema_name> and the files it refers to."""
     import fastjsonschema
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from spec import schemas
 
-    schema = schemas.bundle(SCHEMA)
+    schema = schemas.bundle(schema_name)
     code = fastjsonschema.compile_to_code(schema, use_default=False, use_formats=False,
                                           detailed_exceptions=False)
     for original in (_FASTJSONSCHEMA_IMPORT, _DECIMAL_IMPORT):
@@ -108,27 +115,30 @@ def generate():
         raise RuntimeError("generated validator uses a regex method other than search()")
     start, end = body.index("REGEX_PATTERNS = {"), body.index("\n}\n") + 3
     body = body[:start] + body[start:end].replace("re.compile(", "_LazyPattern(") + body[end:]
-    return (HEADER.format(version=fastjsonschema.VERSION, digest=schema_digest(schema)) + "\nimport re\n" + _LOCAL_EXCEPTIONS
+    return (HEADER.format(version=fastjsonschema.VERSION, digest=schema_digest(schema), schema=schema_name,
+                          document=schema_name.replace("-schema", "")) + "\nimport re\n" + _LOCAL_EXCEPTIONS
             + _DECIMAL_STANDIN + _LAZY_PATTERN + "\n\n" + body.rstrip() + "\n")
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    code = generate()
-    if "--check" in argv:
-        try:
-            with open(OUTPUT, encoding="utf-8") as f:
-                current = f.read()
-        except FileNotFoundError:
-            current = None
-        if current != code:
-            sys.stderr.write(f"{OUTPUT} is out of date: run .venv/bin/python3 -m spec.build_validator\n")
-            return 1
-        return 0
-    with open(OUTPUT, "w", encoding="utf-8") as f:
-        f.write(code)
-    sys.stdout.write(f"wrote {OUTPUT} ({len(code.splitlines())} lines)\n")
-    return 0
+    stale = 0
+    for schema_name, output in TARGETS.items():
+        code = generate(schema_name)
+        if "--check" in argv:
+            try:
+                with open(output, encoding="utf-8") as f:
+                    current = f.read()
+            except FileNotFoundError:
+                current = None
+            if current != code:
+                sys.stderr.write(f"{output} is out of date: run .venv/bin/python3 -m spec.build_validator\n")
+                stale += 1
+            continue
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(code)
+        sys.stdout.write(f"wrote {output} ({len(code.splitlines())} lines)\n")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ load_config(bundle_dir) reads <bundle>/config.json, checks it against the runtim
 (spec/schema/) and against the rules a JSON schema cannot state but the spec or runc enforce
 (duplicate namespaces, relative paths that must be absolute, user namespace without mappings, ...),
 and returns the parsed dict. Every refusal is a runtime.errors.ConfigError whose message names the
-field: `config.json: linux.namespaces[2].type: 'foo' is not one of [...]`.
+field: `config.json: linux.namespaces[2].type: 'foo' is not one of [...]`. load_process(path) does
+the same for the process.json of `exec --process`.
 
 Hot path: a valid config is checked by spec/_validator.py (the schema precompiled to plain Python)
 and the checks below; jsonschema (~50 ms to import) is imported only to explain a failure.
@@ -38,20 +39,53 @@ def load_config(bundle_dir):
     """Read, parse and validate <bundle_dir>/config.json; return the config dict or raise ConfigError."""
     path = os.path.join(bundle_dir, CONFIG_NAME)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = _read(path)
     except FileNotFoundError:
         raise ConfigError(f"JSON specification file {path} not found") from None
-    except OSError as err:
-        raise ConfigError(f"open {path}: {err.strerror}") from None
-    try:
-        config = json.loads(data, parse_constant=_no_constant)
-    except ValueError as err:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
-        raise ConfigError(f"{CONFIG_NAME}: not valid JSON: {err}") from None
-    except RecursionError:
-        raise ConfigError(f"{CONFIG_NAME}: not valid JSON: nested too deeply") from None
+    config = _parse(data, CONFIG_NAME)
     validate_config(config)
     return config
+
+
+def load_process(path):
+    """Read, parse and validate a process.json (`exec --process`); return the dict or raise ConfigError.
+
+    Refusals name the file and the field: `process.json: args: [] should be non-empty`.
+    """
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        raise ConfigError(f"open {path}: no such file or directory") from None
+    name = os.path.basename(path)
+    process = _parse(data, name)
+    from spec import _process_validator
+    try:
+        _process_validator.validate(process)
+    except _process_validator.JsonSchemaValueException as err:
+        raise ConfigError(f"{name}: {schema_error(process, str(err), 'process-schema.json')}") from None
+    problem = process_error(process, "")
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
+    return process
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise ConfigError(f"open {path}: {err.strerror}") from None
+
+
+def _parse(data, name):
+    try:
+        return json.loads(data, parse_constant=_no_constant)
+    except ValueError as err:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
+        raise ConfigError(f"{name}: not valid JSON: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: not valid JSON: nested too deeply") from None
 
 
 def _no_constant(name):
@@ -73,16 +107,16 @@ def validate_config(config):
 
 # ---- the error path: jsonschema explains what the fast validator refused ----
 
-_reference = []  # the jsonschema validator, made on the first refusal
+_reference = {}  # schema name -> jsonschema validator, made on the first refusal
 
 
-def schema_error(config, fast_message=""):
+def schema_error(document, fast_message="", schema="config-schema.json"):
     """'<field path>: <message>' for the most relevant schema violation (jsonschema's best_match)."""
     import jsonschema
-    if not _reference:
+    if schema not in _reference:
         from spec import schemas
-        _reference.append(jsonschema.Draft4Validator(schemas.bundle("config-schema.json")))
-    error = jsonschema.exceptions.best_match(_reference[0].iter_errors(config))
+        _reference[schema] = jsonschema.Draft4Validator(schemas.bundle(schema))
+    error = jsonschema.exceptions.best_match(_reference[schema].iter_errors(document))
     if error is None:
         # The two validators disagree (e.g. on a trailing newline matching `$`); report the fast one's words.
         where, _, what = fast_message.partition(" must ")
@@ -118,22 +152,9 @@ def semantic_error(config):
     process = config.get("process")
     if process is None:
         return "process: missing: a container needs a process to run"
-    cwd = process["cwd"]
-    if not cwd.startswith("/"):
-        return f"process.cwd: {cwd!r} is not an absolute path"
-    for i, entry in enumerate(process.get("env") or ()):
-        if "=" not in entry:
-            return f"process.env[{i}]: {entry!r} is not of the form KEY=value"
-    seen = set()
-    for i, rlimit in enumerate(process.get("rlimits") or ()):
-        kind = rlimit["type"]
-        if kind not in RLIMITS:
-            return f"process.rlimits[{i}].type: {kind!r} is not a known rlimit"
-        if kind in seen:
-            return f"process.rlimits[{i}].type: {kind!r} is listed twice"
-        seen.add(kind)
-        if rlimit["soft"] > rlimit["hard"]:
-            return f"process.rlimits[{i}]: soft limit {rlimit['soft']} is above hard limit {rlimit['hard']}"
+    problem = process_error(process, "process.")
+    if problem:
+        return problem
 
     for name in HOOK_NAMES:
         for i, hook in enumerate((config.get("hooks") or {}).get(name) or ()):
@@ -172,6 +193,27 @@ def semantic_error(config):
     if problem:
         return problem
     return _seccomp_error(linux.get("seccomp"))
+
+
+def process_error(process, prefix):
+    """The first problem of a (schema-valid) process object; field paths start with prefix."""
+    cwd = process["cwd"]
+    if not cwd.startswith("/"):
+        return f"{prefix}cwd: {cwd!r} is not an absolute path"
+    for i, entry in enumerate(process.get("env") or ()):
+        if "=" not in entry:
+            return f"{prefix}env[{i}]: {entry!r} is not of the form KEY=value"
+    seen = set()
+    for i, rlimit in enumerate(process.get("rlimits") or ()):
+        kind = rlimit["type"]
+        if kind not in RLIMITS:
+            return f"{prefix}rlimits[{i}].type: {kind!r} is not a known rlimit"
+        if kind in seen:
+            return f"{prefix}rlimits[{i}].type: {kind!r} is listed twice"
+        seen.add(kind)
+        if rlimit["soft"] > rlimit["hard"]:
+            return f"{prefix}rlimits[{i}]: soft limit {rlimit['soft']} is above hard limit {rlimit['hard']}"
+    return None
 
 
 def _sysctl_error(sysctl, namespaces):

@@ -230,3 +230,45 @@ def test_trailing_newline_is_refused_even_where_jsonschema_would_take_it():
 def test_load_config_too_deep(tmp_path):
     with pytest.raises(ConfigError, match="^config.json: not valid JSON: nested too deeply$"):
         load_config(write(tmp_path, '{"ociVersion": ' + "[" * 100000 + "]" * 100000 + "}"))
+
+
+# ---- process.json (exec --process) ----
+
+def write_process(tmp_path, process):
+    path = tmp_path / "process.json"
+    path.write_text(process if isinstance(process, str) else json.dumps(process))
+    return str(path)
+
+
+def test_load_process_accepts_a_config_process(tmp_path):
+    from spec.validate import load_process
+    for _, config in VALID:
+        if "process" in config:
+            assert load_process(write_process(tmp_path, config["process"])) == config["process"]
+
+
+@pytest.mark.parametrize("process,message", [
+    ({"cwd": "/", "args": []}, "process.json: args: [] should be non-empty"),
+    ({"args": ["sh"]}, "process.json: 'cwd' is a required property"),
+    ({"cwd": "/", "args": ["sh"], "terminal": 1}, "process.json: terminal: 1 is not of type 'boolean'"),
+    ({"cwd": "/", "args": ["sh"], "user": {"uid": -1}}, "process.json: user.uid: -1 is less than the minimum of 0"),
+    ({"cwd": "tmp", "args": ["sh"]}, "process.json: cwd: 'tmp' is not an absolute path"),
+    ({"cwd": "/", "args": ["sh"], "env": ["X"]}, "process.json: env[0]: 'X' is not of the form KEY=value"),
+    ({"cwd": "/", "args": ["sh"], "rlimits": [{"type": "RLIMIT_X", "soft": 1, "hard": 1}]},
+     "process.json: rlimits[0].type: 'RLIMIT_X' is not a known rlimit"),
+    (["sh"], "process.json: ['sh'] is not of type 'object'"),
+])
+def test_load_process_refusals(tmp_path, process, message):
+    from spec.validate import load_process
+    with pytest.raises(ConfigError) as info:
+        load_process(write_process(tmp_path, process))
+    assert info.value.message == message
+
+
+def test_load_process_file_errors(tmp_path):
+    from spec.validate import load_process
+    with pytest.raises(ConfigError) as info:
+        load_process(str(tmp_path / "nope.json"))
+    assert info.value.message == f"open {tmp_path}/nope.json: no such file or directory"
+    with pytest.raises(ConfigError, match="^process.json: not valid JSON: "):
+        load_process(write_process(tmp_path, "{"))
