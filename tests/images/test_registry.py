@@ -352,3 +352,20 @@ def test_concurrent_pulls_fetch_each_blob_once(umoci_layout, registry, store):
     gets = [g[1] for g in registry.blob_gets(mark)]
     assert gets and len(gets) == len(set(gets))
     assert os.listdir(store / "ingest") == []
+
+
+def test_docker_manifest_list(registry, store, tmp_path):
+    """A Docker schema-2 manifest list (made by skopeo --all --format v2s2): --platform picks from it."""
+    layout = str(tmp_path / "layout")
+    descs = [image_manifest(layout, [layer_tar([entry("arch", "file", arch.encode())])], arch=arch)
+             for arch in ("arm64", "amd64")]
+    write_layout(layout, descs, tag="multi")
+    ref = f"{registry.host}/t/dlist:1"
+    subprocess.run(["skopeo", "copy", "-q", "--all", "--format", "v2s2", f"oci:{layout}:multi", f"docker://{ref}",
+                    "--dest-tls-verify=false"], check=True, capture_output=True, timeout=60)
+    raw = json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{ref}"],
+                                    check=True, capture_output=True, text=True).stdout)
+    assert raw["mediaType"] == "application/vnd.docker.distribution.manifest.list.v2+json"
+    run_image(store, "pull", "--insecure", "--platform", "linux/arm64", ref)
+    run_image(store, "unpack", ref, tmp_path / "b")
+    assert (tmp_path / "b" / "rootfs" / "arch").read_bytes() == b"arm64"
