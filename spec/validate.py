@@ -229,6 +229,8 @@ def _sysctl_error(sysctl, namespaces):
         elif key in ("kernel.hostname", "kernel.domainname"):
             if "uts" not in namespaces:
                 return f"{where}: needs a private UTS namespace (linux.namespaces has no 'uts')"
+            if key == "kernel.hostname":
+                return f"{where}: conflicts with the hostname field: set hostname instead"
         else:
             return f"{where}: is not in a separate kernel namespace"
     return None
@@ -242,7 +244,7 @@ def _seccomp_error(seccomp):
         return "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"
     if "defaultErrnoRet" in seccomp and default not in _ERRNO_ACTIONS:
         return f"linux.seccomp.defaultErrnoRet: {default} does not take an errno"
-    if "listenerMetadata" in seccomp and not seccomp.get("listenerPath"):
+    if seccomp.get("listenerMetadata") and not seccomp.get("listenerPath"):
         return "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath"
     for i, rule in enumerate(seccomp.get("syscalls") or ()):
         action = rule["action"]

@@ -210,6 +210,11 @@ def valid_configs():
     config = default_config()  # runc 1.1.5 takes mappings without a user namespace (and ignores them)
     config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 1}]
     out.append(("mappings without user namespace", config))
+    config = default_config()  # namespaced sysctls in the container's own namespaces
+    config["linux"]["sysctl"] = {"kernel.domainname": "example.org", "kernel.shmmax": "68719476736",
+                                 "fs.mqueue.msg_max": "20", "net.ipv4.ip_forward": "1"}
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerMetadata": ""}
+    out.append(("namespaced sysctls", config))
     minimal = {"ociVersion": "1.0.0", "root": {"path": "rootfs"}, "process": {"args": ["true"], "cwd": "/"}}
     out.append(("minimal", minimal))
     return out
@@ -358,6 +363,11 @@ SEMANTIC_BAD = [
      'linux.sysctl["net.ipv4.ip_forward"]', "not allowed in the host's network namespace"),
     ("sysctl not namespaced", _set(("linux", "sysctl"), {"vm.swappiness": "10"}), 'linux.sysctl["vm.swappiness"]',
      "is not in a separate kernel namespace"),
+    ("sysctl kernel.hostname", _set(("linux", "sysctl"), {"kernel.hostname": "x"}), 'linux.sysctl["kernel.hostname"]',
+     "conflicts with the hostname field"),
+    ("ipc sysctl without ipc namespace", lambda c: (c["linux"].update(sysctl={"kernel.shmmax": "1"}),
+                                                    c["linux"].update(namespaces=[{"type": "mount"}, {"type": "uts"}])),
+     'linux.sysctl["kernel.shmmax"]', "needs a private IPC namespace"),
     ("seccomp notify default", _seccomp(defaultAction="SCMP_ACT_NOTIFY", listenerPath="/run/agent.sock"),
      "linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY cannot be the default action"),
     ("seccomp errnoRet with allow", _seccomp(syscalls=[{"names": ["read"], "action": "SCMP_ACT_ALLOW", "errnoRet": 1}]),
