@@ -45,6 +45,7 @@ class Trial:
         self.containers = []       # every id passed to create, for cleanup
         self.notes = []            # things worth reporting even on a pass
         self._bundles = 0
+        self._calls = 0
 
     # -------------------------------------------------------------- bundles
     def bundle(self, script=None, args=None):
@@ -68,25 +69,37 @@ class Trial:
     # -------------------------------------------------------------- the runtime
     def rt(self, *args, timeout=None, stdin=None, stdout=None, stderr=None, cwd=None, input=None,
            pass_fds=(), restore_signals=True):
-        """Run `RUNTIME --root ROOT ARGS…`; a runtime that outlives the timeout is killed and Fails the case."""
+        """Run `RUNTIME --root ROOT ARGS…`; a runtime that outlives the timeout is killed and Fails the case.
+
+        Output goes to files, not pipes: a process the runtime leaves running (exec --detach, a
+        container) may hold them open, and the harness waits for the runtime's exit, not for EOF."""
         argv = [self.runtime, "--root", self.root, *args]
         timeout = timeout or self.timeout
-        out_file = stdout is not None
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else (stdin or subprocess.DEVNULL),
-                                    stdout=stdout or subprocess.PIPE, stderr=stderr or subprocess.PIPE,
-                                    cwd=cwd, start_new_session=True, text=True, pass_fds=pass_fds,
-                                    restore_signals=restore_signals)
-        except OSError as e:
-            raise Fail(f"cannot execute {self.runtime}: {e.strerror}")
-        try:
-            out, err = proc.communicate(input=input, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise Fail(f"`{args[0]}` hung: no exit within {timeout:g} s (killed)")
-        if out_file:
-            out, err = "", ""
-        return Result(argv, proc.returncode, out or "", err or "")
+        self._calls += 1
+        out_path = os.path.join(self.workdir, f"call{self._calls}.out")
+        err_path = os.path.join(self.workdir, f"call{self._calls}.err")
+        with open(out_path, "w+") as out_f, open(err_path, "w+") as err_f:
+            try:
+                proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else (stdin or subprocess.DEVNULL),
+                                        stdout=stdout or out_f, stderr=stderr or err_f, cwd=cwd,
+                                        start_new_session=True, text=True, pass_fds=pass_fds,
+                                        restore_signals=restore_signals)
+            except OSError as e:
+                raise Fail(f"cannot execute {self.runtime}: {e.strerror}")
+            try:
+                if input is not None:
+                    try:
+                        proc.stdin.write(input)
+                        proc.stdin.close()
+                    except BrokenPipeError:
+                        pass
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                raise Fail(f"`{args[0] if args else ''}` hung: no exit within {timeout:g} s (killed)")
+            out_f.seek(0)
+            err_f.seek(0)
+            return Result(argv, proc.returncode, out_f.read(), err_f.read())
 
     def create(self, bundle, cid=None, console_socket=None, pid_file=None, extra=(), cwd=None, **popen):
         """create the container; Fail unless it succeeds. Its stdio goes to files (Container.output())."""
@@ -180,7 +193,7 @@ def _kill_group(proc):
     except OSError:
         pass
     try:
-        proc.communicate(timeout=5)
+        proc.wait(timeout=5)
     except Exception:
         pass
 
@@ -190,8 +203,9 @@ class Container:
         self.trial = trial
         self.id = cid
         self.bundle = bundle
-        self.out_path = os.path.join(trial.workdir, f"{cid}.out")
-        self.err_path = os.path.join(trial.workdir, f"{cid}.err")
+        n = len(trial.containers)
+        self.out_path = os.path.join(trial.workdir, f"container{n}.out")
+        self.err_path = os.path.join(trial.workdir, f"container{n}.err")
         self.exit_code = None
         self._pid = None
 

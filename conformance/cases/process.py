@@ -159,6 +159,16 @@ def capabilities_enforced(t):
     t.eq(_out(t, b).strip().splitlines()[-1], "refused", "chown without CAP_CHOWN")
 
 
+@case("process.capability_unknown_tolerated", "config.md#linux-process", "SHOULD",
+      "an unknown capability name is only warned about: the container runs with the known ones")
+def capability_unknown_tolerated(t):
+    b = t.bundle("grep ^CapEff /proc/self/status")
+    b.process["capabilities"] = {k: ["CAP_KILL", "CAP_CONFORMANCE_BOGUS"]
+                                 for k in ("bounding", "effective", "permitted")}
+    got = int(t.run(b).output().split()[-1], 16)
+    t.eq(hex(got), hex(_capmask(["CAP_KILL"])), "CapEff")
+
+
 @case("process.no_new_privileges", "config.md#linux-process", "MUST",
       "noNewPrivileges true sets the no_new_privs bit")
 def no_new_privileges(t):
