@@ -30,6 +30,8 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
     for layer in layers:
         if not store.has_blob(layer["digest"]):
             raise ImageError(f"image {stored or name}: layer {layer['digest']} is missing from the store")
+    if overlay and os.geteuid() != 0:
+        raise ImageError("--overlay needs root (overlayfs mounts and whiteout devices)")
     bundle = os.path.abspath(bundle)
     made_dir = not os.path.exists(bundle)
     if not made_dir and (not os.path.isdir(bundle) or os.listdir(bundle)):
@@ -47,6 +49,7 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
             for i, (layer, diff_id) in enumerate(zip(layers, diff_ids)):
                 applier.apply(store.blob_path(layer["digest"]), dg.check(diff_id, "diff id"),
                               label=f"{i + 1}/{len(layers)} {layer['digest'][:19]}")
+            applier.finish()
         spec = convert.build(image_config, rootfs, opts, bundle=bundle)
         _write_json(os.path.join(bundle, "config.json"), spec)
     except BaseException:
@@ -64,7 +67,9 @@ def unpacked_layer(store, layer, diff_id):
     tmp = tempfile.mkdtemp(dir=store.layers_dir, prefix=".tmp-")
     try:
         os.chmod(tmp, 0o755)
-        Applier(tmp, overlay=True).apply(store.blob_path(layer["digest"]), diff_id, label=layer["digest"][:19])
+        applier = Applier(tmp, overlay=True)
+        applier.apply(store.blob_path(layer["digest"]), diff_id, label=layer["digest"][:19])
+        applier.finish()
         try:
             os.rename(tmp, final)
         except OSError:

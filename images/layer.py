@@ -79,6 +79,7 @@ class Applier:
         self.uid_map = uid_map
         self.gid_map = gid_map
         self._dirs = {}          # parts tuple -> resolved real dir path (valid until a dir is removed)
+        self._dir_modes = {}     # not root: dirs stay owner-writable until finish() sets these modes
 
     def apply(self, blob_path, diff_id=None, label=None):
         """Apply one layer blob; verifies the decompressed stream against diff_id when given."""
@@ -326,7 +327,22 @@ class Applier:
     def _meta(self, path, m):
         self._owner(path, m)
         self._xattrs(path, m)
-        os.chmod(path, m.mode & 0o7777)
+        mode = m.mode & 0o7777
+        if m.isdir() and not self.is_root:
+            # Without CAP_DAC_OVERRIDE a 0555 directory could not take its own entries (or a later
+            # layer's): keep it writable while unpacking.
+            self._dir_modes[path] = mode
+            mode |= 0o700
+        os.chmod(path, mode)
+
+    def finish(self):
+        """After the last layer: give directories kept writable their real modes."""
+        for path, mode in self._dir_modes.items():
+            try:
+                os.chmod(path, mode)
+            except FileNotFoundError:
+                pass
+        self._dir_modes.clear()
 
 
 def scoped_path(root, relpath):

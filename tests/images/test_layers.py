@@ -145,27 +145,66 @@ def test_file_replaces_a_symlink_instead_of_writing_through_it(tmp_path, store):
     assert not f.is_symlink() and f.read_bytes() == b"new"
 
 
-@needs_root
-def test_device_node_refused_when_not_root(tmp_path):
-    import shutil
-    import tempfile
-    layer = layer_tar(BASE + [entry("dev", "dir"), entry("dev/evil-null", "char", devmajor=1, devminor=3)])
-    shared = tempfile.mkdtemp(prefix="pyrun-image-nobody-")       # pytest's tmp dirs are root-only
-    try:
-        os.chmod(shared, 0o755)
-        store = os.path.join(shared, "store")
-        name = _image(tmp_path, store, [layer])
-        subprocess.run(["chmod", "-R", "a+rX", store], check=True)
-        work = os.path.join(shared, "work")
-        os.mkdir(work)
-        os.chmod(work, 0o777)
-        proc = run_image(store, "unpack", name, os.path.join(work, "bundle"), check=False,
+class _Nobody:
+    """A store and a work dir nobody (65534) can use, outside pytest's root-only tmp dirs."""
+
+    def __init__(self, tmp_path, layers, config=None):
+        import tempfile
+        self.dir = tempfile.mkdtemp(prefix="pyrun-image-nobody-")
+        os.chmod(self.dir, 0o755)
+        self.store = os.path.join(self.dir, "store")
+        self.name = _image(tmp_path, self.store, layers, config=config)
+        subprocess.run(["chmod", "-R", "a+rX", self.store], check=True)
+        self.work = os.path.join(self.dir, "work")
+        os.mkdir(self.work)
+        os.chmod(self.work, 0o777)
+
+    def unpack(self, bundle, *args):
+        return run_image(self.store, "unpack", self.name, os.path.join(self.work, bundle), *args, check=False,
                          preexec_fn=lambda: (os.setgroups([]), os.setresgid(65534, 65534, 65534),
                                              os.setresuid(65534, 65534, 65534)))
+
+    def close(self):
+        import shutil
+        shutil.rmtree(self.dir)
+
+
+@needs_root
+def test_device_node_refused_when_not_root(tmp_path):
+    layer = layer_tar(BASE + [entry("dev", "dir"), entry("dev/evil-null", "char", devmajor=1, devminor=3)])
+    nobody = _Nobody(tmp_path, [layer])
+    try:
+        proc = nobody.unpack("bundle")
         assert proc.returncode == 1 and "'dev/evil-null'" in proc.stderr and "not running as root" in proc.stderr
-        assert not os.path.exists(os.path.join(work, "bundle"))
+        assert not os.path.exists(os.path.join(nobody.work, "bundle"))
         # As root the same layer unpacks, device and all.
-        run_image(store, "unpack", name, tmp_path / "asroot")
+        run_image(nobody.store, "unpack", nobody.name, tmp_path / "asroot")
         assert os.stat(tmp_path / "asroot" / "rootfs" / "dev" / "evil-null").st_rdev == os.makedev(1, 3)
     finally:
-        shutil.rmtree(shared)
+        nobody.close()
+
+
+@needs_root
+def test_unpack_without_root(tmp_path):
+    """Read-only directories still take their entries (and a later layer's); owners stay the caller's."""
+    layer1 = layer_tar(BASE + [entry("ro", "dir", mode=0o555), entry("ro/f", "file", b"1", mode=0o400),
+                               entry("ro/l", "symlink", linkname="f"), entry("etc/group", "file", b"root:x:0:\n")])
+    layer2 = layer_tar([entry("ro", "dir", mode=0o555), entry("ro/g", "file", b"2"), entry("ro/.wh.l", "file")])
+    nobody = _Nobody(tmp_path, [layer1, layer2], config={"Cmd": ["/bin/sh"]})
+    try:
+        proc = nobody.unpack("bundle", "--uid-map", "0:65534:1")
+        assert proc.returncode == 0, proc.stderr
+        rootfs = os.path.join(nobody.work, "bundle", "rootfs")
+        assert sorted(os.listdir(os.path.join(rootfs, "ro"))) == ["f", "g"]
+        st = os.stat(os.path.join(rootfs, "ro"))
+        assert (st.st_mode & 0o7777, st.st_uid) == (0o555, 65534)
+        import json
+        config = json.load(open(os.path.join(nobody.work, "bundle", "config.json")))
+        kinds = {ns["type"] for ns in config["linux"]["namespaces"]}
+        assert "user" in kinds and "network" not in kinds          # the rootless default spec
+        assert config["linux"]["uidMappings"] == [{"containerID": 0, "hostID": 65534, "size": 1}]
+        proc = nobody.unpack("ov", "--overlay")
+        assert proc.returncode == 1 and "--overlay needs root" in proc.stderr
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", nobody.dir])
+        nobody.close()
