@@ -51,10 +51,17 @@ def build_image(work):
     return layout
 
 
-def timed(cmd):
+def timed(cmd, cpu=None):
+    """Wall seconds of cmd; appends its CPU seconds (user + sys) to cpu when given."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
 
 
 def main():
@@ -73,10 +80,10 @@ def main():
                        capture_output=True)
         manifest = json.loads(subprocess.run([PYRUN_IMAGE, "--store", store, "inspect", "bench:v1"], check=True,
                                              capture_output=True, text=True).stdout)["manifest"]
-        ours, theirs, ratios = [], [], []
+        ours, theirs, ratios, ours_cpu, theirs_cpu = [], [], [], [], []
         for i in range(args.runs):
-            a = timed([PYRUN_IMAGE, "--store", store, "unpack", "bench:v1", os.path.join(work, f"p{i}")])
-            b = timed(["umoci", "unpack", "--image", f"{layout}:v1", os.path.join(work, f"u{i}")])
+            a = timed([PYRUN_IMAGE, "--store", store, "unpack", "bench:v1", os.path.join(work, f"p{i}")], ours_cpu)
+            b = timed(["umoci", "unpack", "--image", f"{layout}:v1", os.path.join(work, f"u{i}")], theirs_cpu)
             ours.append(a)
             theirs.append(b)
             ratios.append(a / b)
@@ -97,6 +104,8 @@ def main():
             "umoci_unpack_median_s": round(statistics.median(theirs), 3),
             "ratio_median": round(statistics.median(ratios), 2),
             "ratios": [round(r, 2) for r in ratios],
+            "pyrun_image_cpu_median_s": round(statistics.median(ours_cpu), 3),
+            "umoci_cpu_median_s": round(statistics.median(theirs_cpu), 3),
             "overlay_first_bundle_s": round(first, 3),
             "overlay_second_bundle_median_s": round(statistics.median(second), 3),
         }
@@ -107,6 +116,8 @@ def main():
             print(f"unpack, median of {args.runs}: pyrun-image {result['pyrun_image_unpack_median_s']:.3f} s, "
                   f"umoci {result['umoci_unpack_median_s']:.3f} s, ratio (pyrun-image/umoci) "
                   f"{result['ratio_median']:.2f} (per run: {result['ratios']})")
+            print(f"CPU (user+sys), median: pyrun-image {result['pyrun_image_cpu_median_s']:.3f} s, "
+                  f"umoci {result['umoci_cpu_median_s']:.3f} s")
             print(f"overlay: first bundle {result['overlay_first_bundle_s']:.3f} s (unpacks the layers once), "
                   f"second bundle median {result['overlay_second_bundle_median_s']:.3f} s")
     finally:
