@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from enginelib import (HERE, PYRUN, RUNC, Containerd, Ctr, Podman, PodmanStore, RuntimeUnderTest,
+from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, PodmanStore, RuntimeUnderTest,
                        build_oci_archive, mounts_under, need, unmount_under)
 
 # case name (pytest item name) -> why pyrun still fails it: the failing call and its message.
@@ -102,11 +102,45 @@ def containerd(engine_dir, oci_archive):
         daemon.stop()
 
 
+@pytest.fixture(scope="session")
+def _probes():
+    return {}
+
+
+def probe(probes, key, attempt):
+    """Runs attempt() once per session and key; returns None if it worked, else why it did not."""
+    if key not in probes:
+        try:
+            probes[key] = attempt()
+        except AssertionError as e:
+            probes[key] = str(e)
+    return probes[key]
+
+
+def ctr_probe(c):
+    """Can this runtime run a container under containerd at all? One `ctr run --rm … true`."""
+    cid = c.new_id("probe")
+    proc = c.run(cid, "true")
+    if proc.returncode != 0:
+        return f"ctr run --rm {cid} true exited {proc.returncode}: {proc.stderr.strip()}{c.explain(cid)}"
+    return None
+
+
 @pytest.fixture
-def ctr(containerd, runtime, engine_dir):
+def ctr(containerd, runtime, engine_dir, _probes):
+    """ctr on the private containerd, running containers with the runtime under test.
+
+    A runtime that cannot run `true` under containerd (say, its start hangs) fails every case at
+    once with that reason, instead of each case waiting out its own timeouts.
+    """
     c = Ctr(containerd, runtime, os.path.join(engine_dir, f"ctr-{runtime.name}"))
-    yield c
-    c.cleanup()
+    try:
+        broken = probe(_probes, ("containerd", runtime.name), lambda: ctr_probe(c))
+        if broken:
+            pytest.fail(f"{runtime.name} cannot run a container under containerd: {broken}", pytrace=False)
+        yield c
+    finally:
+        c.cleanup()
 
 
 @pytest.fixture(scope="session")
@@ -120,8 +154,23 @@ def podman_store(engine_dir, oci_archive):
         store.stop()
 
 
+def podman_probe(p):
+    """Can this runtime run a container under podman at all? One `podman run --rm … true`."""
+    name = p.new_name("probe")
+    proc = p("run", "--rm", "--name", name, *p.run_opts(), IMAGE, "true")
+    if proc.returncode != 0:
+        return f"podman run --rm {name} true exited {proc.returncode}: {proc.stderr.strip()}{p.explain(name)}"
+    return None
+
+
 @pytest.fixture
-def podman(podman_store, runtime):
+def podman(podman_store, runtime, _probes):
+    """podman on the private store, with --runtime set to the runtime under test (probed as ctr is)."""
     p = Podman(podman_store, runtime)
-    yield p
-    p.cleanup()
+    try:
+        broken = probe(_probes, ("podman", runtime.name), lambda: podman_probe(p))
+        if broken:
+            pytest.fail(f"{runtime.name} cannot run a container under podman: {broken}", pytrace=False)
+        yield p
+    finally:
+        p.cleanup()

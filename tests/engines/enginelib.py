@@ -42,7 +42,7 @@ def need(*binaries):
             pytest.skip(f"{b} is not installed (run setup.sh)")
 
 
-def run(cmd, timeout=30, check=False, **kwargs):
+def run(cmd, timeout=20, check=False, **kwargs):
     """subprocess.run with text output captured, no stdin, and a timeout that fails the test."""
     kwargs.setdefault("capture_output", True)
     kwargs.setdefault("text", True)
@@ -59,7 +59,7 @@ def run(cmd, timeout=30, check=False, **kwargs):
     return proc
 
 
-def in_tty(cmd, timeout=30, env=None):
+def in_tty(cmd, timeout=20, env=None):
     """Runs cmd (a list) on a fresh pty under `script -qec`; returns (rc, non-empty output lines).
 
     The pty turns each newline into CR LF (twice over, through the engine's own pty), and script
@@ -121,6 +121,14 @@ def pids_whose_cmdline_has(needle):
         if needle in cmdline:
             pids.append(int(entry))
     return pids
+
+
+def cmdline_of(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def kill_pids(pids, sig=signal.SIGKILL):
@@ -247,7 +255,7 @@ class Containerd:
             return ""
         return "".join(found[-lines:])
 
-    def ctr(self, *args, timeout=30, check=False, **kwargs):
+    def ctr(self, *args, timeout=20, check=False, **kwargs):
         return run(["ctr", "-a", self.sock, "-n", self.namespace, *args], timeout=timeout, check=check, **kwargs)
 
     def bundle(self, cid):
@@ -273,7 +281,7 @@ class Containerd:
         """Best effort: a runtime that hangs must not stop the cleanup of the rest."""
         for args in (("task", "delete", "--force", cid), ("container", "delete", cid)):
             try:
-                self.ctr(*args, timeout=20)
+                self.ctr(*args, timeout=10)
             except AssertionError:
                 pass
 
@@ -288,8 +296,10 @@ class Containerd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        # Shims outlive the daemon; ours name our private socket on their command line.
+        # Shims outlive the daemon; ours name our private socket on their command line, and the
+        # runtime calls they made name our dir (--log <bundle>/log.json).
         kill_pids(pids_whose_cmdline_has(self.sock))
+        kill_pids(pids_whose_cmdline_has(self.dir))
         remove_cgroup_trees(self.namespace)
 
 
@@ -312,7 +322,7 @@ class Ctr:
     def runtime_flags(self):
         return ["--runc-binary", self.runtime.binary, "--runc-root", self.runc_root, "--fifo-dir", self.fifo_dir]
 
-    def run(self, cid, *cmd, opts=(), timeout=30):
+    def run(self, cid, *cmd, opts=(), timeout=20):
         """`ctr run --rm` (or with opts like -d): returns the CompletedProcess."""
         rm = [] if "-d" in opts or "--detach" in opts else ["--rm"]
         return self.daemon.ctr("run", *rm, *self.runtime_flags(), *opts, IMAGE, cid, *cmd, timeout=timeout)
@@ -327,6 +337,10 @@ class Ctr:
 
     def cleanup(self):
         for cid in self.ids:
+            # A runtime call still running now is hung (e.g. a start that never returns): end it,
+            # or the shim cannot delete the task. Found by our private --root and the id.
+            kill_pids(p for p in pids_whose_cmdline_has(os.path.join(self.runc_root, self.daemon.namespace))
+                      if cid in cmdline_of(p))
             self.daemon.remove(cid)
 
 
@@ -374,7 +388,7 @@ class PodmanStore:
         env["CONTAINERS_CONF"] = conf or self.conf
         return env
 
-    def __call__(self, *args, timeout=30, conf=None, **kwargs):
+    def __call__(self, *args, timeout=20, conf=None, **kwargs):
         return run([*self.base(), *args], timeout=timeout, env=self.env(conf), **kwargs)
 
     def stop(self):
@@ -400,7 +414,7 @@ class Podman:
     def cmd(self, *args):
         return [*self.store.base(), "--runtime", self.runtime.binary, *args]
 
-    def __call__(self, *args, timeout=30, **kwargs):
+    def __call__(self, *args, timeout=20, **kwargs):
         return run(self.cmd(*args), timeout=timeout, env=self.store.env(), **kwargs)
 
     def run_opts(self):

@@ -29,8 +29,10 @@ def pause_archive(engine_dir):
 
 
 @pytest.fixture
-def cri_containerd(runtime, engine_dir, oci_archive, pause_archive):
-    """A private containerd with the CRI plugin and the doc's runtime entry, pointed at the runtime under test."""
+def cri_containerd(runtime, engine_dir, oci_archive, pause_archive, ctr):
+    """A private containerd with the CRI plugin and the doc's runtime entry, pointed at the runtime under test.
+
+    (ctr: the runtime must first pass the plain containerd probe.)"""
     need("containerd", "ctr", "containerd-shim-runc-v2")
     grpc = pytest.importorskip("grpc", reason="grpcio is not installed (pip install -r requirements.txt)")
     del grpc
@@ -102,7 +104,7 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
         cri.close()
 
 
-def test_podman_containers_conf(runtime, engine_dir, oci_archive, same_as_runc):
+def test_podman_containers_conf(runtime, engine_dir, oci_archive, same_as_runc, podman):
     """containers.conf as the doc shows it (runtime = "pyrun", runtime_supports_json, [engine.runtimes])."""
     need("podman", "conmon")
     engine = docs_block("podman-containers-conf")
