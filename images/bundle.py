@@ -41,7 +41,10 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
     try:
         if overlay:
             dirs = [unpacked_layer(store, layer, diff_id) for layer, diff_id in zip(layers, diff_ids)]
-            _write_json(os.path.join(bundle, OVERLAY_DIR, "layers.json"), {"lower": dirs}, make_dir=True)
+            _write_json(os.path.join(bundle, OVERLAY_DIR, "layers.json"),
+                        {"store": store.root, "lower": dirs,
+                         "layers": [{"digest": layer["digest"], "diffID": diff_id}
+                                    for layer, diff_id in zip(layers, diff_ids)]}, make_dir=True)
             mount(bundle)
         else:
             os.mkdir(rootfs, 0o755)
@@ -114,9 +117,14 @@ def mount(bundle):
     meta = os.path.join(bundle, OVERLAY_DIR, "layers.json")
     try:
         with open(meta) as f:
-            lower = json.load(f)["lower"]
+            doc = json.load(f)
+        lower = doc["lower"]
     except FileNotFoundError:
         raise ImageError(f"{bundle} is not an overlay bundle (no {OVERLAY_DIR}/layers.json)") from None
+    except (ValueError, KeyError) as e:
+        raise ImageError(f"{meta}: damaged ({e})") from None
+    if not all(os.path.isdir(d) for d in lower):
+        lower = _restore_layers(doc, bundle)
     rootfs = os.path.join(bundle, "rootfs")
     if os.path.isdir(rootfs) and is_mounted(rootfs):
         return
@@ -133,6 +141,21 @@ def mount(bundle):
         linux.mount("overlay", rootfs, "overlay", 0, data)
     except OSError as e:
         raise ImageError(f"mounting the overlay rootfs of {bundle}: {e.strerror}") from None
+
+
+def _restore_layers(doc, bundle):
+    """Unpack again the layer dirs a gc removed while the bundle was unmounted (blobs permitting)."""
+    from images.store import Store
+    store = Store(doc.get("store", ""))
+    dirs = []
+    for layer in doc.get("layers", []):
+        if not store.has_blob(layer["digest"]):
+            raise ImageError(f"overlay bundle {bundle}: layer {layer['digest']} is gone from the store "
+                             f"{store.root} (removed by gc?); make the bundle again")
+        dirs.append(unpacked_layer(store, layer, layer["diffID"]))
+    if not dirs:
+        raise ImageError(f"overlay bundle {bundle}: its layer directories are missing")
+    return dirs
 
 
 def unmount(bundle):

@@ -91,3 +91,30 @@ def test_failed_overlay_unpack_leaves_nothing_mounted(umoci_layout, store, tmp_p
     with open("/proc/self/mountinfo") as f:
         assert f.read().count(str(tmp_path)) == before
     assert os.listdir(empty) == []
+
+
+def test_mount_after_layer_dirs_went_away(umoci_layout, store, tmp_path):
+    import shutil
+    run_image(store, "import", umoci_layout, "--name", "ov3:v1")
+    b = tmp_path / "b"
+    try:
+        run_image(store, "unpack", "--overlay", "ov3:v1", b)
+        (b / "rootfs" / "mine").write_text("upper\n")
+        run_image(store, "unmount", b)
+        # Layer dirs removed by hand: mount unpacks them again from the blobs.
+        for name in os.listdir(store / "layers"):
+            shutil.rmtree(store / "layers" / name)
+        run_image(store, "mount", b)
+        assert (b / "rootfs" / "etc" / "motd").read_text() == "hello from layer 2\n"
+        assert (b / "rootfs" / "mine").read_text() == "upper\n"
+        # Image removed and collected while unmounted: mount says what is missing.
+        run_image(store, "unmount", b)
+        run_image(store, "rm", "ov3:v1")
+        run_image(store, "gc")
+        proc = run_image(store, "mount", b, check=False)
+        assert proc.returncode == 1 and "gone from the store" in proc.stderr and "sha256:" in proc.stderr
+        assert not _mounted(b / "rootfs")
+        run_image(store, "delete", b)
+        assert not b.exists()
+    finally:
+        subprocess.run(["umount", str(b / "rootfs")], capture_output=True)
