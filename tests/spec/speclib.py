@@ -379,9 +379,9 @@ SEMANTIC_BAD = [
 ]
 
 
-def broken(mutate):
-    """A default config with mutate applied."""
-    config = default_config()
+def broken(mutate, base=None):
+    """A copy of base (default: the default config) with mutate applied."""
+    config = copy.deepcopy(base) if base is not None else default_config()
     mutate(config)
     if config.pop("_list", False):
         return []
