@@ -18,7 +18,6 @@ import shutil
 import stat
 import tarfile
 
-from images import digest as dg
 from images.errors import DigestMismatch, ImageError, UnsafeLayer
 
 WHITEOUT = ".wh."
