@@ -9,6 +9,7 @@ The rest of pyrun uses only what this module exports:
     manager.create()          make the cgroup(s) and write linux.resources; on any failure,
                               remove what it made and raise CgroupError naming the field.
     manager.apply(pid)        put pid into the cgroup (every v1 hierarchy).
+    manager.join_self()       put the calling process in (see below); manager.clone_into_path().
     manager.saved()           a JSON-able dict to keep in the container's state record;
     cgroups.load(saved)       rebuilds the manager from it in later commands.
     manager.freeze() / manager.thaw() / manager.is_frozen()
@@ -23,9 +24,15 @@ See the v1 and v2 modules for how each maps linux.resources onto the kernel's fi
 For the thin CLI commands: pause/resume are freeze()/thaw(); `ps` is pids(); `kill --all` is
 signal_all(sig); `events --stats` is stats() and oom_kills(); `update` is update(resources) followed by
 saving manager.saved() again (it carries the merged resources). None of these imports cgroupspy or json.
-Timing: create() starts, on a background thread, the RCU grace period that the first cgroup.procs
-write waits for (see common.prewarm_attach), so call apply(pid) a few ms later (after forking the
-init, while it sets itself up), not instantly: the wait is then mostly gone.
+Putting the init in, three ways, slowest first (numbers in docs/cgroups.md):
+    manager.apply(pid)          from the parent: every cgroup.procs write waits one RCU grace period
+                                (5-12 ms here) while holding the global cgroup_mutex; in series only
+                                the first pays it.
+    manager.join_self()         in the freshly forked, still single-threaded child, before it runs
+                                anything else: v1 hierarchies through `tasks` "0", which skips that
+                                wait; a cgroup2 (v2, or the hybrid's) still pays it once...
+    clone3(CLONE_INTO_CGROUP)   ...unless the child was created in manager.clone_into_path() with
+      + join_self()             clone3(CLONE_INTO_CGROUP): then nothing waits.
 The device rules a container gets are those of linux.resources.devices followed by runc's default
 allow list (devices.DEFAULT_ALLOWED); a config without linux.resources.devices gets the defaults only.
 """

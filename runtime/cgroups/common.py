@@ -1,5 +1,5 @@
-"""What the v1 and v2 managers share: cgroupsPath resolution, runc's value conversions, file I/O
-that turns every failure into a CgroupError naming the config field, and the attach pre-warm.
+"""What the v1 and v2 managers share: cgroupsPath resolution, runc's value conversions, and file I/O
+that turns every failure into a CgroupError naming the config field.
 
 Pure functions here are unit-tested without a cgroup (tests/cgroups/test_logic.py).
 """
@@ -286,34 +286,6 @@ def wait_until(predicate, timeout, what):
             raise CgroupError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
-
-
-# --- the attach pre-warm -------------------------------------------------------------------------
-
-def prewarm_attach(cgroup_dir):
-    """Start the RCU grace period that the first cgroup.procs write must wait for, in the background.
-
-    Moving a task takes cgroup_threadgroup_rwsem for writing, and the first writer after a quiet spell
-    waits one RCU grace period (5-12 ms here); writers that follow within about one more grace period
-    do not. Writing our own pid into the cgroup we are already in changes nothing but starts that
-    wait now, on a thread, so it overlaps the cgroup setup and the container's fork instead of
-    delaying apply(). Failures are ignored: this is only an optimisation."""
-    import _thread
-
-    def kick():
-        try:
-            fd = os.open(os.path.join(cgroup_dir, "cgroup.procs"), os.O_WRONLY | os.O_CLOEXEC)
-            try:
-                os.write(fd, str(os.getpid()).encode())
-            finally:
-                os.close(fd)
-        except OSError:
-            pass
-
-    try:
-        _thread.start_new_thread(kick, ())
-    except RuntimeError:
-        pass
 
 
 SIGKILL = 9   # not imported from signal: that module costs an enum import

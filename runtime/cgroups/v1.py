@@ -96,11 +96,6 @@ class V1Manager:
     # --- lifecycle ---
 
     def create(self):
-        own = common.own_cgroups()
-        mounts = hierarchies()
-        warm = next((k for k in mounts if k), None)
-        if warm is not None:
-            common.prewarm_attach(mounts[warm] + own.get(warm, "/"))
         if self._path("devices") is None and self.device_rules is not None:
             # runc: running without the devices controller is fatal, for security
             raise CgroupError("linux.resources.devices: this host cannot enforce it "
@@ -153,13 +148,37 @@ class V1Manager:
         self.created = []
 
     def apply(self, pid):
-        # one write per hierarchy, in series: only the first waits for the RCU grace period (and the
-        # pre-warm in create() has usually paid it already); threads measured slower (docs/cgroups.md)
-        for key, path in self.paths.items():
+        """Put pid into the cgroup of every hierarchy, from the outside.
+
+        One cgroup.procs write per hierarchy, in series: the first waits for an RCU grace period
+        and the rest, coming right after, do not; one thread per hierarchy measured no faster."""
+        for path in self.paths.values():
             try:
                 write(path, "cgroup.procs", pid, "cgroup")
             except CgroupError as e:
                 raise CgroupError(f"cannot put process {pid} into cgroup {path}: {e}")
+
+    def join_self(self):
+        """Move the calling process - single-threaded, e.g. a freshly forked child - into the cgroup
+        of every hierarchy, without the wait apply() pays.
+
+        Writing "0" to a v1 `tasks` file moves just the calling thread and skips the global
+        cgroup_threadgroup_rwsem, and with it the RCU grace period (5-12 ms here) that any
+        cgroup.procs write waits for while holding the global cgroup_mutex. The hybrid's cgroup2
+        has no such path: a child started with clone3(CLONE_INTO_CGROUP) on clone_into_path()
+        is already there, otherwise it is joined through cgroup.procs (one grace period)."""
+        for key, path in self.paths.items():
+            try:
+                if key != UNIFIED:
+                    write(path, "tasks", "0", "cgroup")
+                elif str(os.getpid()) not in read(path, "cgroup.procs").split():
+                    write(path, "cgroup.procs", "0", "cgroup")
+            except (CgroupError, OSError) as e:
+                raise CgroupError(f"cannot join cgroup {path}: {e}")
+
+    def clone_into_path(self):
+        """The cgroup2 directory a child can be created in with clone3(CLONE_INTO_CGROUP), or None."""
+        return self.paths.get(UNIFIED)
 
     def destroy(self):
         if not any(os.path.isdir(p) for p in self.paths.values()):

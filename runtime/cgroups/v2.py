@@ -295,7 +295,6 @@ class V2Manager:
     # --- lifecycle ---
 
     def create(self):
-        common.prewarm_attach(CGROUP_ROOT + common.own_cgroups().get("", "/"))
         try:
             self._make_path(needed_controllers(self.resources))
             write_resources(self.path, self.resources)
@@ -355,6 +354,18 @@ class V2Manager:
             write(self.path, "cgroup.procs", pid, "cgroup")
         except CgroupError as e:
             raise CgroupError(f"cannot put process {pid} into cgroup {self.path}: {e}")
+
+    def join_self(self):
+        """Move the calling process into the cgroup, unless clone3(CLONE_INTO_CGROUP) put it there."""
+        try:
+            if str(os.getpid()) not in read(self.path, "cgroup.procs").split():
+                write(self.path, "cgroup.procs", "0", "cgroup")
+        except (CgroupError, OSError) as e:
+            raise CgroupError(f"cannot join cgroup {self.path}: {e}")
+
+    def clone_into_path(self):
+        """The directory to open for clone3(CLONE_INTO_CGROUP): no attach wait at all."""
+        return self.path
 
     def destroy(self):
         if not os.path.isdir(self.path):

@@ -51,6 +51,35 @@ def start_inside(spawn, manager, script="exec sleep 60", **kwargs):
     return proc
 
 
+def child_joining(manager, clone_into=False):
+    """A child that joins manager's cgroup itself (join_self), optionally born in clone_into_path()
+    by clone3(CLONE_INTO_CGROUP); returns (pid, what it reported). The caller reaps it (kill + waitpid)."""
+    import struct
+    from runtime import linux
+    r, w = os.pipe()
+    if clone_into:
+        fd = os.open(manager.clone_into_path(), os.O_RDONLY | os.O_DIRECTORY)
+        args = struct.pack("=11Q", 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fd)   # CLONE_INTO_CGROUP, SIGCHLD
+        pid = linux.syscall(linux.SYS_clone3, args, len(args))
+    else:
+        pid = os.fork()
+    if pid == 0:
+        status = b"joined"
+        try:
+            manager.join_self()
+        except Exception as e:
+            status = str(e).encode()
+        os.write(w, status)
+        time.sleep(60)
+        os._exit(0)
+    if clone_into:
+        os.close(fd)
+    os.close(w)
+    report = os.read(r, 4096).decode()
+    os.close(r)
+    return pid, report
+
+
 def config_with(resources=None, cgroups_path="", devices=None):
     config = copy.deepcopy(default_config())
     config["linux"].setdefault("resources", {}).update(resources or {})

@@ -11,7 +11,7 @@ import pytest
 from runtime import cgroups
 from runtime.errors import CgroupError, ConfigError
 
-from .conftest import (config_with, needs_root, needs_v1, proc_cgroups, proc_state, read, start_inside,
+from .conftest import (child_joining, config_with, needs_root, needs_v1, proc_cgroups, proc_state, read, start_inside,
                        unique_id, wait_for)
 
 pytestmark = [needs_root, needs_v1]
@@ -196,3 +196,21 @@ def test_memory_limit_oom_kills_and_is_counted(managers, spawn):
     proc = start_inside(spawn, m, "exec tail /dev/zero", stdout=subprocess.DEVNULL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     assert m.oom_kills() >= 1
+
+
+@pytest.mark.parametrize("clone_into", [False, True], ids=["fork", "clone3-into-cgroup"])
+def test_a_child_joins_by_itself(managers, clone_into):
+    cid = unique_id()
+    m = managers(config_with({"pids": {"limit": 9}}, cgroups_path="/" + cid))
+    m.create()
+    if clone_into and m.clone_into_path() is None:
+        pytest.skip("no cgroup2 hierarchy on this host")
+    pid, report = child_joining(m, clone_into)
+    try:
+        assert report == "joined"
+        joined = proc_cgroups(pid)
+        assert set(joined) == set(m.paths) and all(p == "/" + cid for p in joined.values()), joined
+        assert m.pids() == [pid]
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

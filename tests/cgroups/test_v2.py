@@ -15,7 +15,7 @@ import pytest
 from runtime import cgroups
 from runtime.errors import CgroupError, ConfigError
 
-from .conftest import config_with, needs_root, needs_v2, proc_cgroups, read, start_inside, unique_id, wait_for
+from .conftest import child_joining, config_with, needs_root, needs_v2, proc_cgroups, read, start_inside, unique_id, wait_for
 
 pytestmark = [pytest.mark.cgroupv2, needs_root, needs_v2]
 
@@ -218,3 +218,16 @@ def test_update_merges_and_checks_before_update(managers, spawn):
     with pytest.raises(CgroupError, match="checkBeforeUpdate"):
         m.update({"memory": {"limit": 8192, "checkBeforeUpdate": True}})
     assert read(f"{m.path}/memory.max").strip() == str(128 * MiB)
+
+
+@pytest.mark.parametrize("clone_into", [False, True], ids=["fork", "clone3-into-cgroup"])
+def test_a_child_joins_by_itself(managers, clone_into):
+    cid = unique_id()
+    m = managers(config_with(cgroups_path="/" + cid))
+    m.create()
+    pid, report = child_joining(m, clone_into)
+    try:
+        assert report == "joined" and proc_cgroups(pid) == {"": "/" + cid}
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
