@@ -32,6 +32,9 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
             raise ImageError(f"image {stored or name}: layer {layer['digest']} is missing from the store")
     if overlay and os.geteuid() != 0:
         raise ImageError("--overlay needs root (overlayfs mounts and whiteout devices)")
+    if overlay and (opts.uid_map or opts.gid_map):
+        raise ImageError("--overlay cannot shift owners for --uid-map/--gid-map (the shared layer "
+                         "directories keep the image's owners); unpack without --overlay")
     bundle = os.path.abspath(bundle)
     made_dir = not os.path.exists(bundle)
     if not made_dir and (not os.path.isdir(bundle) or os.listdir(bundle)):

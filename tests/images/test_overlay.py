@@ -88,6 +88,8 @@ def test_failed_overlay_unpack_leaves_nothing_mounted(umoci_layout, store, tmp_p
         before = f.read().count(str(tmp_path))
     proc = run_image(store, "unpack", "--overlay", "ov2:v1", empty, "--env", "NOEQUALS", check=False)
     assert proc.returncode == 1 and "NOEQUALS" in proc.stderr
+    proc = run_image(store, "unpack", "--overlay", "ov2:v1", empty, "--uid-map", "0:100000:65536", check=False)
+    assert proc.returncode == 1 and "--uid-map" in proc.stderr
     with open("/proc/self/mountinfo") as f:
         assert f.read().count(str(tmp_path)) == before
     assert os.listdir(empty) == []
