@@ -52,15 +52,18 @@ def test_ctr_run_rm(ctr, same_as_runc):
 
 
 def test_ctr_run_env_cwd_user_view(ctr, same_as_runc):
-    """--env and --cwd reach the process; it is pid 1 in its own namespaces, as root with containerd's caps."""
+    """--env and --cwd reach the process; it is pid 1, root with containerd's caps, and it inherits
+    only fds 0-2 (the shim leaks its socket as fd 3 into create) and no blocked signals."""
     cid = ctr.new_id("env")
-    proc = ctr.run(cid, "sh", "-c", 'echo "$FOO|$(pwd)|$$|$(id -u)"; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+    proc = ctr.run(cid, "sh", "-c", 'echo "$FOO|$(pwd)|$$|$(id -u)"; ls /proc/$$/fd; '
+                                    'grep -E "^(CapEff|NoNewPrivs|SigBlk|SigIgn)" /proc/$$/status',
                    opts=("--env", "FOO=bar baz", "--cwd", "/tmp"))
     assert proc.returncode == 0, f"{proc.stderr}{ctr.explain(cid)}"
-    lines = proc.stdout.splitlines()
-    assert lines[0] == "bar baz|/tmp|1|0"
-    assert "CapEff:\t00000000a80425fb" in lines  # containerd's 14 default capabilities
-    assert "NoNewPrivs:\t1" in lines
+    assert proc.stdout.splitlines() == [
+        "bar baz|/tmp|1|0", "0", "1", "2",
+        "SigBlk:\t0000000000000000", "SigIgn:\t0000000000000004",  # busybox sh ignores SIGQUIT itself
+        "CapEff:\t00000000a80425fb",  # containerd's 14 default capabilities
+        "NoNewPrivs:\t1"], proc.stdout
     same_as_runc("stdout", proc.stdout)
 
 

@@ -34,8 +34,7 @@ def cri_containerd(runtime, engine_dir, oci_archive, pause_archive, ctr):
 
     (ctr: the runtime must first pass the plain containerd probe.)"""
     need("containerd", "ctr", "containerd-shim-runc-v2")
-    grpc = pytest.importorskip("grpc", reason="grpcio is not installed (pip install -r requirements.txt)")
-    del grpc
+    pytest.importorskip("grpc", reason="grpcio is not installed (pip install -r requirements.txt)")
     dir = os.path.join(engine_dir, f"cri-{runtime.name}-{uuid.uuid4().hex[:4]}")
     for sub in ("cni/bin", "cni/net.d", "logs"):
         os.makedirs(os.path.join(dir, sub))
@@ -64,7 +63,7 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
     the runtime handler "pyrun" as kubelet does for a RuntimeClass: pod sandbox, container, ExecSync."""
     import grpc
 
-    from cri import RuntimeService
+    from cri_client import RuntimeService
     cri = RuntimeService(cri_containerd.sock)
     try:
         sandbox = cri.sandbox_config("pod", uuid.uuid4().hex, cri_containerd.log_dir, cri_containerd.cgroup_parent)

@@ -54,12 +54,16 @@ def test_podman_run_rm(podman, same_as_runc):
 def test_podman_config_seen_inside(podman, same_as_runc):
     """What podman's config asks for is what the process sees: ulimits, umask, hostname, cgroup mount."""
     name = podman.new_name("view")
-    script = ("ulimit -n; ulimit -u; umask; hostname; cat /proc/self/status | grep -E '^(Seccomp|NoNewPrivs):'; "
+    script = ("ulimit -n; ulimit -u; umask; hostname; grep -E '^(Seccomp|NoNewPrivs|SigBlk|SigIgn):' /proc/$$/status; "
+              "ls /proc/$$/fd; "
               "ls /sys/fs/cgroup | grep -E '^(memory|pids)$'; cat /sys/fs/cgroup/pids/pids.max; "
               "test -f /run/.containerenv && echo containerenv")
     proc = podman("run", "--rm", "--name", name, "--hostname", "box", *podman.run_opts(), IMAGE, "sh", "-c", script)
     assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
-    assert proc.stdout.splitlines() == ["1024", "4096", "0022", "box", "NoNewPrivs:\t0", "Seccomp:\t2",
+    # conmon starts the runtime with SIGPIPE ignored: the container must not inherit that (SigIgn is
+    # busybox sh's own SIGQUIT); only fds 0-2 reach it.
+    assert proc.stdout.splitlines() == ["1024", "4096", "0022", "box", "SigBlk:\t0000000000000000",
+                                        "SigIgn:\t0000000000000004", "NoNewPrivs:\t0", "Seccomp:\t2", "0", "1", "2",
                                         "memory", "pids", "2048", "containerenv"], proc.stdout
     same_as_runc("stdout", proc.stdout)
 
