@@ -32,7 +32,9 @@ STRICTER_THAN_RUNC = {
     "seccomp metadata without listener": "config-linux.md: listenerMetadata MUST NOT be set without listenerPath",
 }
 
-CASES = [(name, mutate) for name, mutate, _, _ in speclib.SCHEMA_BAD + speclib.SEMANTIC_BAD]
+# Plain type errors are left out: runc's JSON decoder refuses every one of them.
+CASES = [(name, mutate) for name, mutate, _, fragment in speclib.SCHEMA_BAD + speclib.SEMANTIC_BAD
+         if "is not of type" not in fragment]
 
 
 def test_the_stricter_list_names_real_cases():

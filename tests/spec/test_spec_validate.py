@@ -179,7 +179,7 @@ def _nodes(node, path=()):
             yield from _nodes(value, path + (i,))
 
 
-def _mutations(count=300, seed=20261128):
+def _mutations(count=200, seed=20261128):
     import random
     rng = random.Random(seed)
     cases = []
@@ -214,7 +214,7 @@ def test_single_mutations_agree_and_name_the_field():
             holders = [json_path(path[:i]) for i in range(1, len(path))]
             assert field == mutated or field.startswith((mutated + ".", mutated + "[")) or field in holders, \
                 (path, substitute, message)
-    assert refused > 60  # the sample really exercised the refusals
+    assert refused > 40  # the sample really exercised the refusals
 
 
 def test_trailing_newline_is_refused_even_where_jsonschema_would_take_it():
