@@ -2,7 +2,7 @@
 (`pyrun features`, features.md / features-linux.md) built from them, shaped like runc's.
 
 Keep these honest and conservative: list a thing only when the runtime really does it. The runtime
-modules are checked against these tables by tests (tests/spec/test_features.py); when a module
+modules are checked against these tables by tests/spec/test_spec_features.py; when a module
 learns something new, add it here in the same change.
 """
 
