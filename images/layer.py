@@ -94,20 +94,22 @@ class Applier:
                 tar = tarfile.open(fileobj=reader, mode="r|", bufsize=1 << 16)
             except tarfile.ReadError as e:
                 raise ImageError(f"layer {label}: not a tar archive: {e}") from None
-            try:
-                for member in tar:
-                    self._entry(tar, member)
-            except (tarfile.ReadError, EOFError, OSError, ValueError) as e:
-                if isinstance(e, ImageError):
-                    raise
-                raise ImageError(f"layer {label}: {e}") from None
+            for member in tar:
+                self._entry(tar, member)
             actual = reader.drain()
+        except ImageError:
+            raise
+        except Exception as e:      # tarfile, zlib, zstandard and the filesystem each have their own
+            raise ImageError(f"layer {label}: {type(e).__name__}: {e}") from None
         finally:
             stream.close()
         # Directories get their own times back (from the tar, or as they were when the layer only
         # changed their contents), after everything in them was written.
         for path, times in self.dir_times.items():
-            os.utime(path, ns=times, follow_symlinks=False)
+            try:
+                os.utime(path, ns=times, follow_symlinks=False)
+            except FileNotFoundError:          # removed later in the same layer
+                pass
         if diff_id and f"{diff_id.split(':')[0]}:{actual}" != diff_id:
             raise DigestMismatch(f"layer {label}: uncompressed content hashes to sha256:{actual}, "
                                  f"config says {diff_id}")

@@ -208,3 +208,31 @@ def test_unpack_without_root(tmp_path):
     finally:
         subprocess.run(["chmod", "-R", "u+w", nobody.dir])
         nobody.close()
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_damaged_layer_is_an_error_naming_the_layer(tmp_path, store, compression):
+    import json
+    layout = str(tmp_path / "layout")
+    desc = image_manifest(layout, [layer_tar(BASE)], compression=compression)
+    manifest = json.load(open(os.path.join(layout, "blobs", "sha256", desc["digest"][7:])))
+    # Damage the layer, then re-address it so only decompression can notice.
+    from imagelib import _blob
+    old = os.path.join(layout, "blobs", "sha256", manifest["layers"][0]["digest"][7:])
+    data = bytearray(open(old, "rb").read())
+    data[len(data) // 2:len(data) // 2 + 8] = b"\xff" * 8
+    os.unlink(old)
+    manifest["layers"][0].update(_blob(layout, bytes(data)))
+    write_layout(layout, [{"mediaType": desc["mediaType"], **_blob(layout, json.dumps(manifest).encode())}])
+    run_image(store, "import", layout, "--name", "damaged:v1")
+    proc = run_image(store, "unpack", "damaged:v1", tmp_path / "b", check=False)
+    assert proc.returncode == 1 and "layer 1/1" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_whiteout_of_a_directory_the_same_layer_made(tmp_path, store):
+    layer = layer_tar(BASE + [entry("tmpdir", "dir"), entry("tmpdir/x", "file", b"x"), entry(".wh.tmpdir", "file"),
+                              entry("keep/.wh..wh..opq", "file")])
+    name = _image(tmp_path, store, [layer])
+    run_image(store, "unpack", name, tmp_path / "b")
+    assert not (tmp_path / "b" / "rootfs" / "tmpdir").exists()
