@@ -222,4 +222,8 @@ def main(argv=None):
     except OSError as e:
         print(f"pyrun-image {args.command}: {e}", file=sys.stderr)
         return 1
+    except (ValueError, KeyError, TypeError) as e:
+        # Malformed JSON documents (manifests, configs, index.json) surface here.
+        print(f"pyrun-image {args.command}: malformed image data: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0
