@@ -251,3 +251,20 @@ def test_ctr_delete_created_task(ctr, same_as_runc):
     assert read_file(log) == "", "the created task's process ran"
     assert not os.path.exists(os.path.join(ctr.runc_root, ctr.daemon.namespace, cid)), "runtime state left behind"
     same_as_runc("exit", exit_code_of_delete(proc))
+
+
+def test_ctr_missing_executable(ctr, same_as_runc):
+    """A missing executable: the runtime's own message reaches ctr through its JSON --log, and the
+    failed create leaves no task, no runtime state and no cgroup behind."""
+    cid = ctr.new_id("missing")
+    proc = ctr.run(cid, "/no/such/cmd")
+    assert proc.returncode == 1, f"{proc.stderr}{ctr.explain(cid)}"
+    first = proc.stderr.splitlines()[0]
+    assert first.startswith("ctr: failed to create shim task: OCI runtime create failed: "), first
+    assert first.endswith('exec: "/no/such/cmd": stat /no/such/cmd: no such file or directory: unknown'), first
+    assert "unable to retrieve OCI runtime error" not in first
+    assert cid not in ctr.daemon.tasks()
+    assert not os.path.exists(os.path.join(ctr.runc_root, ctr.daemon.namespace, cid)), "runtime state left behind"
+    left = [d for d in os.listdir("/sys/fs/cgroup") if os.path.exists(f"/sys/fs/cgroup/{d}/{ctr.daemon.namespace}/{cid}")]
+    assert not left, f"cgroups left behind in {left}"
+    same_as_runc("rc", proc.returncode)

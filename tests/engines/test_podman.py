@@ -7,6 +7,7 @@ checks that pyrun shows what runc showed.
 """
 
 import json
+import os
 import subprocess
 import time
 
@@ -157,13 +158,19 @@ def test_podman_pause_unpause(podman, same_as_runc):
 def test_podman_missing_executable(podman, same_as_runc):
     """A missing executable: podman exits 127 and shows the runtime's own message (read from its JSON --log)."""
     name = podman.new_name("missing")
-    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), IMAGE, "/no/such/cmd")
+    cidfile = os.path.join(podman.store.dir, f"{name}.cid")
+    proc = podman("run", "--rm", "--name", name, "--cidfile", cidfile, *podman.run_opts(), IMAGE, "/no/such/cmd")
     assert proc.returncode == 127, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
-    first = proc.stderr.strip().splitlines()[-1]
-    assert first.startswith(f"Error: {podman.runtime.binary}: "), first
-    assert "/no/such/cmd" in first and first.endswith(": OCI runtime attempted to invoke a command that was not found")
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: {podman.runtime.binary}: "), last
+    assert "/no/such/cmd" in last and last.endswith(": OCI runtime attempted to invoke a command that was not found")
     same_as_runc("rc", proc.returncode)
     assert podman("container", "exists", name).returncode == 1
+    # Nothing left: podman calls the runtime without --root, so its state is in the default root.
+    cid = read_file(cidfile).strip()
+    default_root = {"runc": "/run/runc", "pyrun": "/run/pyrun"}[podman.runtime.name]
+    assert not os.path.exists(os.path.join(default_root, cid)), "runtime state left behind"
+    assert not os.path.exists(f"/sys/fs/cgroup/memory{podman.store.cgroup_parent}/libpod-{cid}"), "cgroup left behind"
 
 
 def test_podman_info_version(podman, same_as_runc):
