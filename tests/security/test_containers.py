@@ -103,6 +103,15 @@ def test_ambient_caps_for_non_root_user(make_bundle, pyrun, runc):
     assert "bind=0" in out
 
 
+def test_ambient_cap_not_inheritable_is_dropped_not_fatal(make_bundle, pyrun, runc):
+    change = user(1000, bounding=caps("CAP_KILL", "CAP_CHOWN"), permitted=caps("CAP_KILL", "CAP_CHOWN"),
+                  effective=caps("CAP_KILL"), inheritable=caps("CAP_CHOWN"),
+                  ambient=caps("CAP_KILL", "CAP_CHOWN"))
+    code, out = both(make_bundle, pyrun, runc, STATUS, change)
+    assert code == 0
+    assert status(out)["CapAmb"] == status(out)["CapEff"] == "0000000000000001"   # CAP_CHOWN only
+
+
 def test_non_root_without_the_cap_cannot_bind_port_80(make_bundle, pyrun, runc):
     change = user(1000, bounding=caps("CAP_KILL"), effective=caps("CAP_KILL"), permitted=caps("CAP_KILL"))
     code, out = both(make_bundle, pyrun, runc, "httpd -p 80 -h /tmp 2>&1; echo bind=$?", change)
