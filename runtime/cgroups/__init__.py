@@ -70,8 +70,7 @@ def load(saved):
     """The manager described by a saved() dict (None stays None)."""
     if not saved:
         return None
-    from runtime.cgroups.devices import Rule
-    rules = None if saved.get("devices") is None else [Rule(*r) for r in saved["devices"]]
+    rules = saved.get("devices")   # kept as saved: only create() uses the rules, update() brings new ones
     if saved.get("version") == 2:
         from runtime.cgroups.v2 import V2Manager
         return V2Manager(saved["path"], saved.get("resources"), rules)

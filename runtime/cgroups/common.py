@@ -152,6 +152,14 @@ def merge_resources(old, new):
     return merged
 
 
+def rules_json(rules):
+    """Device rules (Rule objects, or the lists load() keeps) as JSON-able lists."""
+    if rules is None:
+        return None
+    return [list(r) if isinstance(r, (list, tuple)) else [r.type, r.major, r.minor, r.access, r.allow]
+            for r in rules]
+
+
 # --- unified (cgroup v2 key/values) ---------------------------------------------------------------
 
 # core files a container's config has no business writing: they are the runtime's levers

@@ -8,20 +8,35 @@ the same instructions runc generates. Pure logic; the bpf(2) calls live in runti
 """
 
 import struct
-from dataclasses import dataclass
 
 from runtime.errors import ConfigError
 
 WILDCARD = -1
 
 
-@dataclass(frozen=True)
 class Rule:
-    type: str      # "a", "b" or "c"
-    major: int     # WILDCARD for "*"
-    minor: int
-    access: str    # a subset of "rwm", in that order
-    allow: bool
+    """One device rule. A plain class: dataclasses would import inspect and re (10+ ms) into pyrun."""
+
+    __slots__ = ("type", "major", "minor", "access", "allow")
+
+    def __init__(self, type, major, minor, access, allow):
+        self.type = type          # "a", "b" or "c"
+        self.major = major        # WILDCARD for "*"
+        self.minor = minor
+        self.access = access      # a subset of "rwm", in that order
+        self.allow = allow
+
+    def _key(self):
+        return (self.type, self.major, self.minor, self.access, self.allow)
+
+    def __eq__(self, other):
+        return isinstance(other, Rule) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return "Rule(%r, %r, %r, %r, %r)" % self._key()
 
     def v1_string(self):
         """The rule as devices.allow / devices.deny want it: "c 1:3 rwm"."""

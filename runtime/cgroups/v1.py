@@ -265,8 +265,7 @@ class V1Manager:
 
     def saved(self):
         return {"version": 1, "paths": self.paths, "resources": self.resources,
-                "devices": None if self.device_rules is None else [
-                    [r.type, r.major, r.minor, r.access, r.allow] for r in self.device_rules]}
+                "devices": common.rules_json(self.device_rules)}
 
     # --- writing linux.resources ---
 

@@ -443,8 +443,7 @@ class V2Manager:
 
     def saved(self):
         return {"version": 2, "path": self.path, "resources": self.resources,
-                "devices": None if self.device_rules is None else [
-                    [r.type, r.major, r.minor, r.access, r.allow] for r in self.device_rules]}
+                "devices": common.rules_json(self.device_rules)}
 
     # --- statistics (runc's events --stats shape) ---
 

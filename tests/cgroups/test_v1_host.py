@@ -179,6 +179,7 @@ def test_saved_state_rebuilds_the_manager(managers, spawn):
     proc = spawn()
     m.apply(proc.pid)
     again = cgroups.load(json.loads(json.dumps(m.saved())))
+    assert again.saved() == json.loads(json.dumps(m.saved()))
     assert again.pids() == [proc.pid]
     again.freeze()
     assert m.is_frozen()
