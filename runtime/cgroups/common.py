@@ -145,7 +145,7 @@ def merge_resources(old, new):
     """An update's LinuxResources over the saved ones: objects merge key by key, lists and values replace."""
     merged = dict(old or {})
     for key, value in (new or {}).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "unified":
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = merge_resources(merged[key], value)
         else:
             merged[key] = value

@@ -239,10 +239,15 @@ class V1Manager:
                               10, f"{path} to {'freeze' if frozen else 'thaw'}")
             return
         want = "FROZEN" if frozen else "THAWED"
+
+        def settled():
+            # FREEZING can stall on a task in an uninterruptible sleep: ask again until it settles
+            if read(path, name).strip() == want:
+                return True
+            write(path, name, want, name)
+            return False
         write(path, name, want, name)
-        # FREEZING can stall on a task in an uninterruptible sleep: re-request until it settles
-        common.wait_until(lambda: read(path, name).strip() == want or write(path, name, want, name),
-                          10, f"{path} to become {want}")
+        common.wait_until(settled, 10, f"{path} to become {want}")
 
     def is_frozen(self):
         found = self._freezer_file()

@@ -28,6 +28,8 @@ def block_device():
 
 
 def test_apply_puts_the_init_in_every_hierarchy_and_writes_the_resources(managers, spawn):
+    # an absolute path: the same path from the root of every hierarchy (the other tests use relative
+    # ones, which keep the memory cgroup under the machine supervisor's)
     major, minor = block_device()
     cid = unique_id()
     m = managers(config_with({
@@ -89,7 +91,7 @@ def test_systemd_cgroups_path_is_refused():
 
 def test_device_rules_are_enforced(managers, spawn):
     # linux.devices redefines /dev/zero, so runc's default allow for it is dropped: no rule allows it
-    m = managers(config_with(cgroups_path="/" + unique_id(),
+    m = managers(config_with(cgroups_path=unique_id(),
                              devices=[{"path": "/dev/zero", "type": "c", "major": 1, "minor": 5}]))
     m.create()
     assert "c 1:5 rwm" not in read(f"{m._path('devices')}/devices.list")
@@ -101,7 +103,7 @@ def test_device_rules_are_enforced(managers, spawn):
 
 
 def test_freeze_thaw_and_signal_all(managers, spawn):
-    m = managers(config_with(cgroups_path="/" + unique_id()))
+    m = managers(config_with(cgroups_path=unique_id()))
     m.create()
     procs = [spawn(), spawn()]
     for p in procs:
@@ -118,7 +120,7 @@ def test_freeze_thaw_and_signal_all(managers, spawn):
 
 
 def test_destroy_kills_what_is_left_and_removes_every_directory(managers, spawn):
-    m = managers(config_with(cgroups_path=f"/{unique_id()}/nested"))
+    m = managers(config_with(cgroups_path=f"{unique_id()}/nested"))
     m.create()
     proc = spawn()
     m.apply(proc.pid)
@@ -145,7 +147,7 @@ def test_destroy_kills_what_is_left_and_removes_every_directory(managers, spawn)
 ])
 def test_a_failed_create_names_the_field_and_leaves_nothing(managers, resources, field):
     top = unique_id()
-    m = managers(config_with(resources, cgroups_path=f"/{top}/inner"))
+    m = managers(config_with(resources, cgroups_path=f"{top}/inner"))
     with pytest.raises((CgroupError, ConfigError), match=field):
         m.create()
     for path in m.paths.values():
@@ -154,7 +156,7 @@ def test_a_failed_create_names_the_field_and_leaves_nothing(managers, resources,
 
 def test_update_and_check_before_update(managers, spawn):
     m = managers(config_with({"memory": {"limit": 64 * MiB}, "pids": {"limit": 10}},
-                             cgroups_path="/" + unique_id()))
+                             cgroups_path=unique_id()))
     m.create()
     # v1 charges only what is allocated after the move: exec sleep once inside
     proc = start_inside(spawn, m)
@@ -174,7 +176,7 @@ def test_update_and_check_before_update(managers, spawn):
 
 
 def test_saved_state_rebuilds_the_manager(managers, spawn):
-    m = managers(config_with({"pids": {"limit": 5}}, cgroups_path="/" + unique_id()))
+    m = managers(config_with({"pids": {"limit": 5}}, cgroups_path=unique_id()))
     m.create()
     proc = spawn()
     m.apply(proc.pid)
@@ -190,7 +192,7 @@ def test_saved_state_rebuilds_the_manager(managers, spawn):
 
 
 def test_memory_limit_oom_kills_and_is_counted(managers, spawn):
-    m = managers(config_with({"memory": {"limit": 16 * MiB, "swap": 16 * MiB}}, cgroups_path="/" + unique_id()))
+    m = managers(config_with({"memory": {"limit": 16 * MiB, "swap": 16 * MiB}}, cgroups_path=unique_id()))
     m.create()
     assert m.oom_kills() == 0
     # tail keeps everything after the last newline: /dev/zero has none, so it grows until killed
@@ -202,15 +204,16 @@ def test_memory_limit_oom_kills_and_is_counted(managers, spawn):
 @pytest.mark.parametrize("clone_into", [False, True], ids=["fork", "clone3-into-cgroup"])
 def test_a_child_joins_by_itself(managers, clone_into):
     cid = unique_id()
-    m = managers(config_with({"pids": {"limit": 9}}, cgroups_path="/" + cid))
+    m = managers(config_with({"pids": {"limit": 9}}, cgroups_path=cid))
     m.create()
     if clone_into and m.clone_into_path() is None:
         pytest.skip("no cgroup2 hierarchy on this host")
+    own = cgroups.common.own_cgroups()
     pid, report = child_joining(m, clone_into)
     try:
         assert report == "joined"
         joined = proc_cgroups(pid)
-        assert set(joined) == set(m.paths) and all(p == "/" + cid for p in joined.values()), joined
+        assert joined == {key: os.path.join(own[key], cid) for key in m.paths}, joined
         assert m.pids() == [pid]
     finally:
         os.kill(pid, signal.SIGKILL)
