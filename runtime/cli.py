@@ -12,7 +12,6 @@ import sys
 from runtime.errors import PyrunError, UsageError
 
 VERSION = "0.1.0"
-SPEC_VERSION = "1.2.0"
 
 # name -> (module, one-line summary). Modules are imported only when their command runs.
 COMMANDS = {
@@ -163,7 +162,8 @@ def _main_help():
 
 
 def version_text():
-    return f"pyrun version {VERSION}\nspec: {SPEC_VERSION}\npython: {sys.version.split()[0]}\n"
+    from spec.version import OCI_VERSION
+    return f"pyrun version {VERSION}\nspec: {OCI_VERSION}\npython: {sys.version.split()[0]}\n"
 
 
 def main(argv=None):

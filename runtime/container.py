@@ -25,9 +25,16 @@ def status(record, manager=None):
 
 
 def state_document(record, status_):
+    """What `pyrun state` prints."""
     from spec.state import state_document as doc
-    return doc(record.id, status_, record.pid if status_ != "stopped" else 0, record.bundle,
-               record.created, record.annotations or {}, owner=record.owner or "")
+    return doc(record.id, status_, record.pid, record.bundle, record.created,
+               record.annotations or {}, owner=record.owner or "", rootfs=record.rootfs)
+
+
+def hook_state(record, status_):
+    """What a hook reads on stdin (the spec's State)."""
+    from spec.state import hook_state as doc
+    return doc(record.id, status_, record.pid, record.bundle, record.annotations or {})
 
 
 def start(record, g):
@@ -54,7 +61,7 @@ def start(record, g):
     poststart = ((record.config or {}).get("hooks") or {}).get("poststart")
     if poststart:
         from runtime import hooks, log
-        hooks.run_all_warn("poststart", poststart, state_document(record, "running"),
+        hooks.run_all_warn("poststart", poststart, hook_state(record, "running"),
                            lambda msg: log.warning(g, msg))
 
 
@@ -142,7 +149,7 @@ def destroy(record, g, manager=None):
     poststop = ((record.config or {}).get("hooks") or {}).get("poststop")
     if poststop:
         from runtime import hooks, log
-        hooks.run_all_warn("poststop", poststop, state_document(record, "stopped"),
+        hooks.run_all_warn("poststop", poststop, hook_state(record, "stopped"),
                            lambda msg: log.warning(g, msg))
 
 

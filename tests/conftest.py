@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 
 import pytest
@@ -107,11 +108,20 @@ class Runtime:
         return [self.binary, "--root", self.root, *args]
 
     def __call__(self, *args, check=True, timeout=60, **kwargs):
-        kwargs.setdefault("capture_output", True)
-        kwargs.setdefault("text", True)
+        """Run the runtime; stdout/stderr are captured through files, not pipes: after create
+        the container holds the runtime's stdio, and a pipe would not see EOF until it exits."""
         if "input" not in kwargs and "stdin" not in kwargs:
             kwargs["stdin"] = subprocess.DEVNULL
-        proc = subprocess.run(self.cmd(*args), timeout=timeout, **kwargs)
+        if "stdout" in kwargs or "capture_output" in kwargs:
+            kwargs.setdefault("text", True)
+            proc = subprocess.run(self.cmd(*args), timeout=timeout, **kwargs)
+        else:
+            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                proc = subprocess.run(self.cmd(*args), timeout=timeout, stdout=out, stderr=err, **kwargs)
+                out.seek(0)
+                err.seek(0)
+                proc.stdout = out.read().decode(errors="replace")
+                proc.stderr = err.read().decode(errors="replace")
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(self.cmd(*args))} exited {proc.returncode}\n"
                                  f"stdout: {proc.stdout}\nstderr: {proc.stderr}")

@@ -40,7 +40,7 @@ def _init(plan, chan):
     # container's processes (CVE-2019-5736 family), and start from default signal handling.
     linux.prctl(linux.PR_SET_DUMPABLE, 0)
     setup.reset_signals()
-    chan.expect("continue")   # the runtime has put us in our cgroup
+    host_pid = chan.expect("continue")["pid"]   # the runtime has put us in our cgroup
     own_cgroups = cgroupfs.own_cgroups()
     if "cgroup" in plan.ns.new:
         linux.unshare(linux.CLONE_NEWCGROUP)
@@ -58,7 +58,7 @@ def _init(plan, chan):
         chan.expect("continue")
     hook_cfg = config.get("hooks") or {}
     if hook_cfg.get("createContainer"):
-        hooks.run("createContainer", hook_cfg["createContainer"], plan.hook_state("creating", os.getpid()))
+        hooks.run("createContainer", hook_cfg["createContainer"], plan.hook_state("creating", host_pid))
     console = None
     if process.get("terminal"):
         console = terminal.setup_console(plan.rootfs, plan.console_sock, process.get("consoleSize"))
@@ -100,7 +100,7 @@ def _init(plan, chan):
     os.close(fifo)
     os.close(state_dir)
     if hook_cfg.get("startContainer"):
-        hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", os.getpid()))
+        hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
     if prepared.seccomp is not None and prepared.no_new_privs:
         setup.load_seccomp(prepared)  # as late as possible: the filter then covers only the user's process
     setup.reset_signals()

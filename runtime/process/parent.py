@@ -32,9 +32,8 @@ class Plan:
         self.runtime_hooks = bool(hook_cfg.get("prestart") or hook_cfg.get("createRuntime"))
 
     def hook_state(self, status, pid):
-        from spec.state import state_document
-        return state_document(self.id, status, pid, self.bundle, self.created,
-                              self.config.get("annotations") or {})
+        from spec.state import hook_state
+        return hook_state(self.id, status, pid, self.bundle, self.config.get("annotations") or {})
 
 
 def resolve_rootfs(bundle, config):
@@ -52,10 +51,7 @@ def resolve_rootfs(bundle, config):
 def load_bundle(bundle):
     from spec.validate import load_config
     bundle = os.path.abspath(bundle)
-    config = load_config(bundle)
-    if not config.get("process"):
-        raise ConfigError("config.json: process: is required to create a container")
-    return bundle, config
+    return bundle, load_config(bundle)
 
 
 class Created:
@@ -75,9 +71,6 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     if not ns.has("mount"):
         ns.close()
         raise ConfigError("config.json: linux.namespaces: a mount namespace is required")
-    if config.get("hostname") and not ns.has("uts"):
-        ns.close()
-        raise ConfigError("config.json: hostname: requires a uts namespace")
     process = config["process"]
     if process.get("terminal") and console_socket is None and console_sock is None:
         ns.close()
@@ -89,7 +82,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     cdir = state.make_container_dir(g.root, container_id)
     lock = state.Lock(cdir).__enter__()
     from spec.state import rfc3339_nano
-    created = rfc3339_nano(time.time())
+    created = rfc3339_nano(time.time_ns())
     init_pid = child_pid = None
     cgroup_made = False
     try:
@@ -109,6 +102,8 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         parent_end, child_end = sync.pair()
         child_pid = os.fork()
         if child_pid == 0:
+            # The flock is shared with our copy of the fd: the container must not keep it.
+            os.close(lock.fd)
             parent_end.close()
             from runtime.process import child
             child.run(plan, child_end)
@@ -165,7 +160,7 @@ def _sync(g, plan, chan, child_pid, manager):
             init_pid = msg["pid"]
             if manager is not None:
                 manager.apply(init_pid)
-            chan.send("continue")
+            chan.send("continue", pid=init_pid)
         elif kind == "hooks":
             hook_cfg = plan.config.get("hooks") or {}
             st = plan.hook_state("creating", init_pid)

@@ -1,0 +1,224 @@
+"""The container lifecycle through the real CLI: create, start, state, kill, delete, run, list,
+and what each says in each state. Observed from /proc on the host and the state directory."""
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import needs_root
+
+pytestmark = needs_root
+
+
+def _wait_status(rt, cid, wanted, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if rt.state(cid)["status"] == wanted:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{cid} never became {wanted}: {rt.state(cid)}")
+
+
+def _start_time(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[19]
+
+
+def test_create_start_state_kill_delete(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pid_file = tmp_path / "pid"
+    proc = pyrun("create", "--bundle", bundle.path, "--pid-file", str(pid_file), cid)
+    assert proc.stdout == "" and proc.stderr == ""   # stdout/stderr are the container's
+    raw = pid_file.read_text()
+    assert raw.isdigit(), f"pid file must hold the bare pid, no newline: {raw!r}"
+    pid = int(raw)
+    st = pyrun.state(cid)
+    assert st["status"] == "created" and st["pid"] == pid and st["id"] == cid
+    assert st["bundle"] == bundle.path and st["ociVersion"].startswith("1.")
+    assert "annotations" not in st          # only when non-empty
+    # The init waits before execve: still our interpreter, not sleep.
+    assert os.readlink(f"/proc/{pid}/exe") != "/bin/busybox"
+    pyrun("start", cid)
+    _wait_status(pyrun, cid, "running")
+    deadline = time.monotonic() + 5
+    while os.readlink(f"/proc/{pid}/exe").endswith("python3.11") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        assert f.read().split(b"\0")[0] == b"sleep"
+    refused = pyrun("delete", cid, check=False)
+    assert refused.returncode == 1 and "that is not stopped: running" in refused.stderr
+    pyrun("kill", cid, "KILL")
+    _wait_status(pyrun, cid, "stopped")
+    assert pyrun.state(cid)["pid"] == 0
+    again = pyrun("kill", cid, "TERM", check=False)
+    assert again.returncode == 1 and "container not running" in again.stderr
+    pyrun("delete", cid)
+    assert not os.path.exists(os.path.join(pyrun.root, cid))
+    gone = pyrun("state", cid, check=False)
+    assert gone.returncode == 1 and f"container {cid} does not exist" in gone.stderr
+    assert pyrun("delete", "--force", cid).returncode == 0   # containerd deletes twice
+
+
+def test_start_twice_and_start_stopped(pyrun, make_bundle):
+    bundle = make_bundle(args=["true"])
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    pyrun("start", cid)
+    _wait_status(pyrun, cid, "stopped")
+    second = pyrun("start", cid, check=False)
+    assert second.returncode == 1 and "stopped" in second.stderr
+
+
+def test_delete_created_container_kills_its_init(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    pid = pyrun.state(cid)["pid"]
+    pyrun("delete", cid)     # runc deletes a created container without --force
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+
+
+def test_delete_force_running(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "--detach", "-b", bundle.path, cid)
+    pid = pyrun.state(cid)["pid"]
+    pyrun("delete", "--force", cid)
+    time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}/exe") or not os.readlink(f"/proc/{pid}/exe")
+    assert not os.path.exists(os.path.join(pyrun.root, cid))
+
+
+@pytest.mark.parametrize("sig", ["TERM", "SIGTERM", "15", "term"])
+def test_kill_signal_names_and_numbers(pyrun, make_bundle, sig):
+    # pid 1 of a pid namespace ignores signals it has no handler for: give it one.
+    bundle = make_bundle(args=["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.05; done"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    pyrun("kill", cid, sig)
+    _wait_status(pyrun, cid, "stopped")
+
+
+def test_kill_unknown_signal(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    bad = pyrun("kill", cid, "NOSUCH", check=False)
+    assert bad.returncode == 1 and "NOSUCH" in bad.stderr
+    assert pyrun.state(cid)["status"] == "running"
+
+
+def test_state_detects_reaped_init_and_pid_reuse(pyrun, make_bundle):
+    """A record whose pid now names another process (or none) reads as stopped."""
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    state_file = os.path.join(pyrun.root, cid, "state.json")
+    with open(state_file) as f:
+        record = json.load(f)
+    stranger = subprocess.Popen(["sleep", "100"])   # stands in for a process that reused the pid
+    try:
+        record["pid"] = stranger.pid
+        with open(state_file, "w") as f:
+            json.dump(record, f)
+        assert pyrun.state(cid)["status"] == "stopped"
+        record["start_time"] = int(_start_time(stranger.pid))
+        with open(state_file, "w") as f:
+            json.dump(record, f)
+        assert pyrun.state(cid)["status"] == "running"   # same pid and start time: that process
+    finally:
+        stranger.kill()
+        stranger.wait()
+    assert pyrun.state(cid)["status"] == "stopped"       # reaped: gone
+
+
+def test_run_foreground_exit_code_and_output(pyrun, make_bundle):
+    bundle = make_bundle(args=["sh", "-c", "echo out; echo err >&2; exit 7"])
+    cid = pyrun.new_id()
+    proc = pyrun("run", "-b", bundle.path, cid, check=False)
+    assert proc.returncode == 7
+    assert proc.stdout == "out\n" and proc.stderr == "err\n"
+    assert not os.path.exists(os.path.join(pyrun.root, cid))   # deleted after exit
+
+
+def test_run_foreground_killed_by_signal(pyrun, make_bundle):
+    bundle = make_bundle(args=["sh", "-c", "echo ready; while true; do sleep 0.05; done"])
+    cid = pyrun.new_id()
+    proc = subprocess.Popen(pyrun.cmd("run", "-b", bundle.path, cid), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    pyrun("kill", cid, "KILL")
+    proc.communicate(timeout=10)
+    assert proc.returncode == 128 + 9
+
+
+def test_run_forwards_signals(pyrun, make_bundle):
+    bundle = make_bundle(args=["sh", "-c", "trap 'echo got-usr1; exit 3' USR1; echo ready; "
+                                           "while true; do sleep 0.05; done"])
+    proc = subprocess.Popen(pyrun.cmd("run", "-b", bundle.path, pyrun.new_id()),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGUSR1)
+    out, err = proc.communicate(timeout=10)
+    assert "got-usr1" in out and proc.returncode == 3, err
+
+
+def test_two_creates_one_id_exactly_one_wins(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    results = []
+
+    def create():
+        results.append(pyrun("create", "-b", bundle.path, cid, check=False))
+
+    threads = [threading.Thread(target=create) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    codes = sorted(r.returncode for r in results)
+    assert codes == [0, 1, 1], [r.stderr for r in results]
+    assert all("already exists" in r.stderr for r in results if r.returncode)
+    assert pyrun.state(cid)["status"] == "created"
+
+
+def test_list_table_json_quiet(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    ids = [pyrun.new_id() for _ in range(2)]
+    for cid in ids:
+        pyrun("create", "-b", bundle.path, cid)
+    listed = json.loads(pyrun("list", "--format", "json").stdout)
+    assert sorted(d["id"] for d in listed) == sorted(ids)
+    assert all(d["status"] == "created" for d in listed)
+    assert pyrun("list", "-q").stdout.split() == sorted(ids)
+    table = pyrun("list").stdout.splitlines()
+    assert table[0].split() == ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]
+    assert len(table) == 3
+
+
+def test_annotations_in_state(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    bundle.config["annotations"] = {"org.example.key": "value"}
+    bundle.save()
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    assert pyrun.state(cid)["annotations"] == {"org.example.key": "value"}
+
+
+def test_operations_on_missing_container(pyrun):
+    for args in (["state", "nope"], ["start", "nope"], ["kill", "nope"], ["delete", "nope"]):
+        proc = pyrun(*args, check=False)
+        assert proc.returncode == 1 and "container nope does not exist" in proc.stderr, args
+
+
+def test_invalid_container_id(pyrun, make_bundle):
+    bundle = make_bundle()
+    proc = pyrun("create", "-b", bundle.path, "../escape", check=False)
+    assert proc.returncode == 1 and "invalid container id" in proc.stderr
+    assert not os.path.exists(os.path.join(os.path.dirname(pyrun.root), "escape"))
