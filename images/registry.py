@@ -91,6 +91,7 @@ class Client:
         self.scheme = None
         self.tokens = {}          # scope -> Authorization header value
         self.basic = None
+        self._conns = {}
 
     # -- transport ----------------------------------------------------------------------------
     def _context(self):
@@ -100,28 +101,47 @@ class Client:
             ctx.verify_mode = ssl.CERT_NONE
         return ctx
 
+    def _connection(self, scheme, netloc, fresh=False):
+        """A kept-alive connection per (scheme, host): one TLS handshake per host, not per request."""
+        key = (scheme, netloc)
+        conn = self._conns.get(key)
+        if conn is not None and not fresh:
+            return conn
+        if conn is not None:
+            conn.close()
+        if scheme == "https":
+            conn = http.client.HTTPSConnection(netloc, timeout=60, context=self._context())
+        elif scheme == "http":
+            conn = http.client.HTTPConnection(netloc, timeout=60)
+        else:
+            raise RegistryError(f"unsupported URL scheme {scheme!r}")
+        self._conns[key] = conn
+        return conn
+
     def _send(self, method, url, headers, body=None):
-        """Send one request, following redirects. Returns the response (caller reads/closes it)."""
+        """Send one request, following redirects. Returns the response (callers read it to the end)."""
         for _ in range(10):
             parts = urllib.parse.urlsplit(url)
-            if parts.scheme == "https":
-                conn = http.client.HTTPSConnection(parts.netloc, timeout=60, context=self._context())
-            elif parts.scheme == "http":
-                conn = http.client.HTTPConnection(parts.netloc, timeout=60)
-            else:
-                raise RegistryError(f"unsupported URL {url!r}")
             target = parts.path + (f"?{parts.query}" if parts.query else "")
-            try:
-                if hasattr(body, "seek"):
-                    body.seek(0)
-                conn.request(method, target or "/", body=body, headers={"User-Agent": USER_AGENT, **headers})
-                resp = conn.getresponse()
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                raise RegistryError(f"{method} {parts.scheme}://{parts.netloc}{parts.path}: {e}") from None
+            for attempt in (0, 1):
+                # A kept-alive connection the server has since closed fails on first use: reconnect once.
+                conn = self._connection(parts.scheme, parts.netloc, fresh=attempt == 1)
+                try:
+                    if hasattr(body, "seek"):
+                        body.seek(0)
+                    conn.request(method, target or "/", body=body, headers={"User-Agent": USER_AGENT, **headers})
+                    resp = conn.getresponse()
+                    break
+                except (OSError, http.client.HTTPException) as e:
+                    conn.close()
+                    reused = attempt == 0 and isinstance(e, (http.client.RemoteDisconnected, BrokenPipeError,
+                                                             ConnectionResetError, http.client.CannotSendRequest,
+                                                             http.client.ResponseNotReady))
+                    if not reused:
+                        self._conns.pop((parts.scheme, parts.netloc), None)
+                        raise RegistryError(f"{method} {parts.scheme}://{parts.netloc}{parts.path}: {e}") from None
             if resp.status in (301, 302, 303, 307, 308) and resp.getheader("Location"):
                 resp.read()
-                conn.close()
                 new = urllib.parse.urljoin(url, resp.getheader("Location"))
                 if urllib.parse.urlsplit(new).netloc != parts.netloc:
                     headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
@@ -207,7 +227,7 @@ class Client:
 
     @staticmethod
     def _error(resp, what):
-        body = resp.read(65536)
+        body = resp.read()[:65536]
         detail = ""
         try:
             errors = json.loads(body).get("errors") or []
