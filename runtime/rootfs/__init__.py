@@ -18,10 +18,12 @@ from runtime.rootfs import devices, mounts
 def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
     lin = config.get("linux") or {}
     propagation = lin.get("rootfsPropagation")
-    flag = mounts.PROPAGATION.get(propagation, linux.MS_SLAVE | linux.MS_REC) if propagation \
-        else linux.MS_SLAVE | linux.MS_REC
-    # Nothing the container mounts may propagate back to the host.
+    # Nothing the container mounts may propagate back to the host: "/" becomes rslave unless
+    # rootfsPropagation says otherwise. unbindable is for the rootfs mount only (an unbindable
+    # "/" could not be bound to make the rootfs mount).
+    flag = mounts.PROPAGATION[propagation] if propagation in _ROOT_FLAGS else linux.MS_SLAVE | linux.MS_REC
     linux.mount(None, "/", None, flag)
+    _parent_not_shared(rootfs, linux.MS_PRIVATE if propagation in ("private", "rprivate") else linux.MS_SLAVE)
     # pivot_root needs the new root to be a mount point.
     linux.mount(rootfs, rootfs, None, linux.MS_BIND | linux.MS_REC)
     dev_from_host = False
@@ -36,10 +38,37 @@ def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
     if not dev_from_host:
         devices.create_devices(rootfs, lin.get("devices") or [], in_user_ns)
         devices.create_symlinks(rootfs, has_devpts)
-    if propagation in ("shared", "rshared", "slave", "rslave", "unbindable", "runbindable", "private",
-                       "rprivate"):
-        # rootfsPropagation also applies to the rootfs mount itself.
+    if propagation in ("slave", "rslave", "private", "rprivate", "unbindable", "runbindable"):
+        # rootfsPropagation also applies to the rootfs mount itself. shared waits for finish():
+        # pivot_root refuses a shared new root.
         linux.mount(None, rootfs, None, mounts.PROPAGATION[propagation])
+
+
+# rootfsPropagation values applied to "/" before the rootfs is bound.
+_ROOT_FLAGS = ("shared", "rshared", "slave", "rslave", "private", "rprivate")
+
+
+def _parent_not_shared(rootfs, flag):
+    """The mount holding the rootfs directory must not be shared: pivot_root and MS_MOVE refuse
+    it, and binding the rootfs there would propagate the bind to the host. It becomes a slave
+    (it still receives the host's mounts) or private when private was asked for."""
+    parent = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split(" - ")[0].split()
+            point = _unescape(fields[4])
+            if (rootfs == point or rootfs.startswith(point.rstrip("/") + "/")) and \
+                    (parent is None or len(point) >= len(parent[0])):
+                parent = (point, fields[6:])
+    if parent is not None and any(f.startswith("shared:") for f in parent[1]):
+        linux.mount(None, parent[0], None, flag)
+
+
+def _unescape(field):
+    """mountinfo escapes space, tab, newline and backslash as octal (\\040)."""
+    if "\\" not in field:
+        return field
+    return field.encode().decode("unicode_escape").encode("latin-1").decode()
 
 
 def pivot(rootfs, no_pivot=False):
@@ -68,8 +97,10 @@ def pivot(rootfs, no_pivot=False):
 
 
 def finish(config):
-    """After pivot_root: readonly and masked paths, then the read-only root."""
+    """After pivot_root: shared rootfs propagation, readonly and masked paths, then the read-only root."""
     lin = config.get("linux") or {}
+    if lin.get("rootfsPropagation") in ("shared", "rshared"):
+        linux.mount(None, "/", None, mounts.PROPAGATION[lin["rootfsPropagation"]])
     for path in lin.get("readonlyPaths") or []:
         try:
             linux.mount(path, path, None, linux.MS_BIND | linux.MS_REC)
