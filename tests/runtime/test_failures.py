@@ -1,0 +1,221 @@
+"""A failure at any step of create leaves nothing behind: no state directory, no process, no mount,
+no cgroup; and the error names what failed. Each test injects one fault, then looks at the host."""
+
+import glob
+import json
+import os
+import stat
+
+import pytest
+
+from conftest import needs_root
+
+pytestmark = needs_root
+
+
+def leftovers(rt, cid, bundle):
+    """Everything on the host that still belongs to the container, as readable strings."""
+    found = []
+    if os.path.exists(os.path.join(rt.root, cid)):
+        found.append(f"state dir {os.path.join(rt.root, cid)}")
+    for proc in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(f"{proc}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            root = os.readlink(f"{proc}/root")
+        except OSError:
+            continue
+        if cid in cmdline or root.startswith(bundle.rootfs):
+            found.append(f"process {proc}: {cmdline.strip()}")
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            if bundle.path in line:
+                found.append(f"mount {line.strip()}")
+    for hierarchy in glob.glob("/sys/fs/cgroup/*"):
+        for dirpath, dirnames, _ in os.walk(hierarchy):
+            if cid in dirnames:
+                found.append(f"cgroup {dirpath}/{cid}")
+            if dirpath.count("/") > 8:
+                dirnames[:] = []
+    return found
+
+
+def create_fails(rt, bundle, *extra):
+    cid = rt.new_id()
+    proc = rt("create", "-b", bundle.path, *extra, cid, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    left = leftovers(rt, cid, bundle)
+    assert left == [], left
+    return proc.stderr.strip()
+
+
+def test_invalid_config_refused_naming_the_field(pyrun, make_bundle):
+    bundle = make_bundle(args=[])
+    err = create_fails(pyrun, bundle)
+    assert err == "config.json: process.args: [] should be non-empty"
+
+
+def test_config_not_json(pyrun, make_bundle):
+    bundle = make_bundle()
+    with open(os.path.join(bundle.path, "config.json"), "w") as f:
+        f.write("{not json")
+    assert "config.json" in create_fails(pyrun, bundle)
+
+
+def test_config_missing(pyrun, make_bundle):
+    bundle = make_bundle()
+    os.unlink(os.path.join(bundle.path, "config.json"))
+    assert "config.json" in create_fails(pyrun, bundle)
+
+
+def test_missing_rootfs(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["root"]["path"] = "no-such-rootfs"
+    bundle.save()
+    assert "no-such-rootfs" in create_fails(pyrun, bundle)
+
+
+def test_missing_executable(pyrun, make_bundle):
+    bundle = make_bundle(args=["no-such-binary"])
+    err = create_fails(pyrun, bundle)
+    assert "executable file not found" in err and "no-such-binary" in err
+
+
+def test_missing_executable_by_path(pyrun, make_bundle):
+    bundle = make_bundle(args=["/bin/no-such-binary"])
+    err = create_fails(pyrun, bundle)
+    assert "/bin/no-such-binary" in err and "no such file or directory" in err
+
+
+def test_bad_bind_mount_source(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["mounts"].append({"destination": "/data", "type": "bind", "source": "/no/such/source",
+                                    "options": ["bind"]})
+    bundle.save()
+    assert "/no/such/source" in create_fails(pyrun, bundle)
+
+
+def test_bad_mount_type(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["mounts"].append({"destination": "/x", "type": "nosuchfs", "source": "none"})
+    bundle.save()
+    assert "/x" in create_fails(pyrun, bundle)
+
+
+def test_namespace_path_that_does_not_exist(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["linux"]["namespaces"] = [
+        {"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "network", "path": "/run/netns/no-such-ns"}]
+    bundle.save()
+    assert "/run/netns/no-such-ns" in create_fails(pyrun, bundle)
+
+
+def test_namespace_path_that_is_not_a_namespace(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle()
+    plain = tmp_path / "plain-file"
+    plain.write_text("")
+    bundle.config["linux"]["namespaces"] = [{"type": "mount"}, {"type": "uts"}, {"type": "network", "path": str(plain)}]
+    bundle.save()
+    assert "not a namespace" in create_fails(pyrun, bundle)
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
+def test_failing_create_hook(pyrun, make_bundle, kind):
+    bundle = make_bundle()
+    bundle.config["hooks"] = {kind: [{"path": "/bin/sh", "args": ["sh", "-c", "echo boom >&2; exit 3"]}]}
+    bundle.save()
+    err = create_fails(pyrun, bundle)
+    assert f"{kind} hook" in err and "exit status 3" in err and "boom" in err
+
+
+def test_hook_timeout(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}
+    bundle.save()
+    assert "timeout" in create_fails(pyrun, bundle)
+
+
+def test_bad_sysctl(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["linux"]["sysctl"] = {"net.ipv4.no_such_knob": "1"}
+    bundle.save()
+    assert "net.ipv4.no_such_knob" in create_fails(pyrun, bundle)
+
+
+def test_missing_cwd(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["process"]["cwd"] = "/no/such/dir"
+    bundle.save()
+    assert "/no/such/dir" in create_fails(pyrun, bundle)
+
+
+def test_rlimit_above_hard_limit(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 10 ** 7, "hard": 10 ** 7}]
+    bundle.save()
+    assert "RLIMIT_NOFILE" in create_fails(pyrun, bundle)
+
+
+def test_terminal_without_console_socket(pyrun, make_bundle):
+    bundle = make_bundle(terminal=True)
+    assert "console-socket" in create_fails(pyrun, bundle)
+
+
+def test_console_socket_that_does_not_exist(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(terminal=True)
+    assert "console socket" in create_fails(pyrun, bundle, "--console-socket", str(tmp_path / "nope.sock"))
+
+
+def test_unknown_capability(pyrun, make_bundle):
+    bundle = make_bundle()
+    bundle.config["process"]["capabilities"]["bounding"].append("CAP_NO_SUCH")
+    bundle.save()
+    assert "CAP_NO_SUCH" in create_fails(pyrun, bundle)
+
+
+def test_existing_id_is_refused_and_the_first_container_untouched(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    before = pyrun.state(cid)
+    again = pyrun("create", "-b", bundle.path, cid, check=False)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert pyrun.state(cid) == before
+
+
+def test_json_error_log(pyrun, make_bundle, tmp_path):
+    """--log-format json: exactly one error line, RFC 3339 time, same text on stderr."""
+    bundle = make_bundle(args=["no-such-binary"])
+    log = tmp_path / "log.json"
+    cid = pyrun.new_id()
+    proc = pyrun("--log", str(log), "--log-format", "json", "create", "-b", bundle.path, cid, check=False)
+    assert proc.returncode == 1
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1, lines
+    entry = json.loads(lines[0])
+    assert entry["level"] == "error" and "executable file not found" in entry["msg"]
+    assert entry["time"].endswith("Z") and entry["time"][10] == "T"
+    assert proc.stderr.strip() == entry["msg"]
+
+
+def test_runtime_started_with_empty_environment(make_bundle, tmp_path):
+    """podman's cleanup runs the runtime with no PATH and no HOME."""
+    import subprocess
+    from conftest import PYRUN
+    bundle = make_bundle(args=["true"])
+    root = str(tmp_path / "root")
+    proc = subprocess.run([PYRUN, "--root", root, "run", "-b", bundle.path, "envtest"],
+                          env={}, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([PYRUN, "--root", root, "delete", "--force", "envtest"], env={"XDG_RUNTIME_DIR": ""},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_state_dir_permissions(pyrun, make_bundle):
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    assert stat.S_IMODE(os.stat(pyrun.root).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(pyrun.root, cid, "state.json")).st_mode) == 0o600
