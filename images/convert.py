@@ -140,7 +140,7 @@ def build(image_config, rootfs, opts, bundle=None):
             raise ImageError(f"invalid --env {item!r}: expected KEY=VALUE")
         env[key] = value
     proc["env"] = [f"{k}={v}" for k, v in env.items()]
-    proc["cwd"] = cfg.get("WorkingDir") or "/"
+    proc["cwd"] = _clean_dest(cfg.get("WorkingDir") or "/")        # the runtime needs it absolute
     proc["user"] = {"uid": uid, "gid": gid}
     if additional:
         proc["user"]["additionalGids"] = additional
