@@ -54,16 +54,17 @@ def new_manager(config, container_id, rootless=False):
     resources = linux.get("resources") or {}
     from runtime.cgroups import devices
     rules = devices.rules_from_config(config)
+    redefined = devices.redefined_defaults(config)
     if is_v2_host():
         from runtime.cgroups import v2
         path = v2.resolve_path(linux.get("cgroupsPath"), container_id)
         if rootless and not os.access(os.path.dirname(path) if not os.path.isdir(path) else path, os.W_OK):
             return None   # no delegated subtree to create it in
-        return v2.V2Manager(path, resources, rules)
+        return v2.V2Manager(path, resources, rules, redefined)
     if rootless:
         return None   # cgroup v1 cannot be delegated safely to an unprivileged user
     from runtime.cgroups import v1
-    return v1.V1Manager(v1.resolve_paths(linux.get("cgroupsPath"), container_id), resources, rules)
+    return v1.V1Manager(v1.resolve_paths(linux.get("cgroupsPath"), container_id), resources, rules, redefined)
 
 
 def load(saved):
@@ -73,8 +74,8 @@ def load(saved):
     rules = saved.get("devices")   # kept as saved: only create() uses the rules, update() brings new ones
     if saved.get("version") == 2:
         from runtime.cgroups.v2 import V2Manager
-        return V2Manager(saved["path"], saved.get("resources"), rules)
+        return V2Manager(saved["path"], saved.get("resources"), rules, saved.get("redefinedDevices", ()))
     if saved.get("version") == 1:
         from runtime.cgroups.v1 import V1Manager
-        return V1Manager(saved["paths"], saved.get("resources"), rules)
+        return V1Manager(saved["paths"], saved.get("resources"), rules, saved.get("redefinedDevices", ()))
     raise CgroupError(f"unknown saved cgroup manager version {saved.get('version')!r}")

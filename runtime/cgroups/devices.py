@@ -96,13 +96,21 @@ def parse_rules(devices, where="linux.resources.devices"):
     return rules
 
 
+def redefined_defaults(config):
+    """Paths of runc's default devices that config.json's linux.devices redefines (their rule is dropped)."""
+    spec_paths = {d.get("path") for d in (config.get("linux") or {}).get("devices") or () if isinstance(d, dict)}
+    return sorted(path for path, _ in DEFAULT_ALLOWED if path is not None and path in spec_paths)
+
+
+def effective_rules(devices, redefined=()):
+    """linux.resources.devices followed by runc's default allow list, minus the redefined defaults."""
+    return parse_rules(devices) + [rule for path, rule in DEFAULT_ALLOWED if path is None or path not in redefined]
+
+
 def rules_from_config(config):
     """The effective rule list for a container, as runc builds it: the config's rules, then the defaults."""
-    linux = config.get("linux") or {}
-    rules = parse_rules((linux.get("resources") or {}).get("devices"))
-    spec_paths = {d.get("path") for d in linux.get("devices") or () if isinstance(d, dict)}
-    rules += [rule for path, rule in DEFAULT_ALLOWED if path is None or path not in spec_paths]
-    return rules
+    resources = (config.get("linux") or {}).get("resources") or {}
+    return effective_rules(resources.get("devices"), redefined_defaults(config))
 
 
 class Emulator:

@@ -78,11 +78,12 @@ def _memory_value(text):
 class V1Manager:
     version = 1
 
-    def __init__(self, paths, resources, device_rules, created=()):
+    def __init__(self, paths, resources, device_rules, redefined=()):
         self.paths = dict(paths)
         self.resources = resources or {}
         self.device_rules = device_rules
-        self.created = list(created)
+        self.redefined = tuple(redefined)   # default device paths linux.devices redefines (for update)
+        self.created = []
 
     def _path(self, controller):
         return controller_path(self.paths, controller)
@@ -263,14 +264,14 @@ class V1Manager:
         touched = {key: merged[key] for key in resources if key != "devices"}
         self.write_resources(touched, updating=True)
         if resources.get("devices") is not None:
-            from runtime.cgroups.devices import rules_from_config
-            self.device_rules = rules_from_config({"linux": {"resources": {"devices": resources["devices"]}}})
+            from runtime.cgroups.devices import effective_rules
+            self.device_rules = effective_rules(resources["devices"], self.redefined)
             self._write_devices(self.device_rules)
         self.resources = merged
 
     def saved(self):
         return {"version": 1, "paths": self.paths, "resources": self.resources,
-                "devices": common.rules_json(self.device_rules)}
+                "devices": common.rules_json(self.device_rules), "redefinedDevices": list(self.redefined)}
 
     # --- writing linux.resources ---
 

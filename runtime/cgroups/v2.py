@@ -286,11 +286,12 @@ def attach_device_filter(path, rules):
 class V2Manager:
     version = 2
 
-    def __init__(self, path, resources, device_rules, created=()):
+    def __init__(self, path, resources, device_rules, redefined=()):
         self.path = path
         self.resources = resources or {}
-        self.device_rules = device_rules   # [Rule] or None when the config leaves devices alone
-        self.created = list(created)
+        self.device_rules = device_rules    # the effective [Rule]; None: leave devices alone
+        self.redefined = tuple(redefined)   # default device paths linux.devices redefines (for update)
+        self.created = []
 
     # --- lifecycle ---
 
@@ -436,14 +437,14 @@ class V2Manager:
                     current = os.path.join(current, part)
         write_resources(self.path, resources, updating=True)
         if resources.get("devices") is not None:
-            from runtime.cgroups.devices import rules_from_config
-            self.device_rules = rules_from_config({"linux": {"resources": {"devices": resources["devices"]}}})
+            from runtime.cgroups.devices import effective_rules
+            self.device_rules = effective_rules(resources["devices"], self.redefined)
             attach_device_filter(self.path, self.device_rules)
         self.resources = merged
 
     def saved(self):
         return {"version": 2, "path": self.path, "resources": self.resources,
-                "devices": common.rules_json(self.device_rules)}
+                "devices": common.rules_json(self.device_rules), "redefinedDevices": list(self.redefined)}
 
     # --- statistics (runc's events --stats shape) ---
 

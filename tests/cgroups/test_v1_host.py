@@ -100,6 +100,14 @@ def test_device_rules_are_enforced(managers, spawn):
     m.apply(proc.pid)
     out, _ = proc.communicate("go\n", timeout=10)
     assert "null-ok" in out and "zero-ok" not in out and "Operation not permitted" in out
+    # update: read access to /dev/zero only; linux.devices still redefines it, so no default comes back
+    m.update({"devices": [{"allow": True, "type": "c", "major": 1, "minor": 5, "access": "r"}]})
+    assert "c 1:5 r" in read(f"{m._path('devices')}/devices.list").splitlines()
+    proc = start_inside(spawn, m, "(exec 3</dev/zero) && echo zero-ok; (exec 3>/dev/zero) && echo zero-w-ok",
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()
+    proc.wait(timeout=10)
+    assert "zero-ok" in out and "zero-w-ok" not in out, out
 
 
 def test_freeze_thaw_and_signal_all(managers, spawn):
