@@ -98,7 +98,9 @@ def qemu_argv(image, jobdir, memory_mib, cpus, paused=False):
     append = (f"console=ttyS0 quiet loglevel=4 panic=-1 cgroup_no_v1=all mitigations=off "
               f"tsc=reliable pyrunvm.job={jobdir} pyrunvm.modules={image.modules_dir}")
     argv = [QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-            "-machine", "pc", "-accel", "tcg,thread=multi", "-cpu", "max",
+            # qemu64 over "max": glibc then picks its SSE2 string functions, which TCG emulates
+            # faster than the AVX2 ones (imports -18 %, a Python loop -25 %, measured A/B).
+            "-machine", "pc", "-accel", "tcg,thread=multi", "-cpu", "qemu64",
             "-smp", str(cpus), "-m", str(memory_mib),
             "-kernel", image.vmlinux, "-initrd", image.initramfs, "-append", append,
             "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",

@@ -173,8 +173,10 @@ def test_runs_a_command_with_output_exit_code_cwd_and_env(tmp_path, no_qemu_left
 
 @needs_vm
 def test_a_hung_boot_is_killed_and_retried(no_qemu_left):
-    result = run.run_in_vm(["echo", "second boot"], 180, boot_timeout=10, _hang_attempts=1)
-    assert (result.exit_code, result.stdout, result.attempts) == (0, "second boot\n", 2)
+    # 15 s: a real boot takes 4 s here, 8-13 s when the machine is very busy.
+    result = run.run_in_vm(["echo", "second boot"], 180, boot_timeout=15, _hang_attempts=1)
+    assert (result.exit_code, result.stdout) == (0, "second boot\n")
+    assert result.attempts >= 2     # the hung one, then (unless the machine is swamped) the first real one
 
 
 @needs_vm
