@@ -93,7 +93,8 @@ def test_ctr_exec_ps(ctr, same_as_runc):
 
     rc, out = in_tty(["ctr", "-a", ctr.daemon.sock, "-n", ctr.daemon.namespace, "task", "exec", "-t",
                       "--exec-id", "e2", cid, "sh", "-c", "tty; exit 5"])
-    assert rc == 5 and out[0].startswith("/dev/pts/"), f"rc {rc}: {out}{ctr.explain(cid)}"
+    # (ctr may add "resize pty" errors of its own after the exit: the tty line is what matters)
+    assert rc == 5 and any(line.startswith("/dev/pts/") for line in out), f"rc {rc}: {out}{ctr.explain(cid)}"
 
     proc = ctr("task", "exec", "-d", "--exec-id", "e3", cid, "sleep", "999")
     assert proc.returncode == 0, f"{proc.stderr}{ctr.explain(cid)}"
