@@ -51,6 +51,17 @@ def build_image(work):
     return layout
 
 
+def _same_tree(a, b):
+    """Compare two unpacked trees file by file with the tests' comparison (tests/images/imagelib.py)."""
+    spec = importlib.util.spec_from_file_location("imagelib", os.path.join(ROOT, "tests", "images", "imagelib.py"))
+    imagelib = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(imagelib)
+    problems = imagelib.diff_trees(a, b)
+    for line in problems[:5]:
+        print("  " + line, file=sys.stderr)
+    return not problems
+
+
 def timed(cmd, cpu=None):
     """Wall seconds of cmd; appends its CPU seconds (user + sys) to cpu when given."""
     import resource
@@ -87,6 +98,8 @@ def main():
             ours.append(a)
             theirs.append(b)
             ratios.append(a / b)
+            if i == 0:
+                same = _same_tree(os.path.join(work, "p0", "rootfs"), os.path.join(work, "u0", "rootfs"))
             shutil.rmtree(os.path.join(work, f"p{i}"))
             shutil.rmtree(os.path.join(work, f"u{i}"))
         first = timed([PYRUN_IMAGE, "--store", store, "unpack", "--overlay", "bench:v1", os.path.join(work, "o0")])
@@ -98,6 +111,7 @@ def main():
             mounted.append(b)
         result = {
             "layers": len(manifest["layers"]),
+            "same_tree_as_umoci": same,
             "compressed_bytes": sum(layer["size"] for layer in manifest["layers"]),
             "runs": args.runs,
             "pyrun_image_unpack_median_s": round(statistics.median(ours), 3),
@@ -112,7 +126,8 @@ def main():
         if args.json:
             print(json.dumps(result, indent=2))
         else:
-            print(f"image: {result['layers']} gzip layers, {result['compressed_bytes'] / 1e6:.1f} MB compressed")
+            print(f"image: {result['layers']} gzip layers, {result['compressed_bytes'] / 1e6:.1f} MB compressed; "
+                  f"pyrun-image's tree is {'the same as' if same else 'DIFFERENT from'} umoci's")
             print(f"unpack, median of {args.runs}: pyrun-image {result['pyrun_image_unpack_median_s']:.3f} s, "
                   f"umoci {result['umoci_unpack_median_s']:.3f} s, ratio (pyrun-image/umoci) "
                   f"{result['ratio_median']:.2f} (per run: {result['ratios']})")

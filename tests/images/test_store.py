@@ -111,3 +111,15 @@ def test_cli_start_is_fast(tmp_path, store):
             % (ROOT, str(store)))
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_store_is_an_oci_layout_peers_read(tmp_path, store):
+    layout = str(tmp_path / "layout")
+    write_layout(layout, [image_manifest(layout, [layer_tar([entry("a", "file", b"a")])])])
+    run_image(store, "import", layout, "--name", "example.com/t/x:1")
+    names = subprocess.run(["umoci", "ls", "--layout", str(store)], check=True, capture_output=True,
+                           text=True).stdout.split()
+    assert names == ["example.com/t/x:1"]
+    seen = json.loads(subprocess.run(["skopeo", "inspect", f"oci:{store}:example.com/t/x:1"], check=True,
+                                     capture_output=True, text=True).stdout)
+    assert seen["Digest"] == json.loads(run_image(store, "inspect", "example.com/t/x:1").stdout)["digest"]
