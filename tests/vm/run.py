@@ -1,6 +1,6 @@
 """Run one command inside the pure cgroup v2 test VM and hand back its exit code and output.
 
-    python -m tests.vm.run [--timeout S] [--boot-timeout S] [--env K=V] -- CMD ARGS...
+    python -m tests.vm.run [--timeout S] [--boot-timeout S] [--env K=V] [--expose DIR] -- CMD ARGS...
     run_in_vm(argv, timeout) -> VMRun(exit_code, stdout, stderr, ...)
 
 qemu (TCG: this machine's /dev/kvm cannot boot a stock kernel) boots Debian's kernel with the
@@ -255,6 +255,9 @@ def main(args=None):
     parser.add_argument("--tries", type=int, default=3, help="boots to try (default 3)")
     parser.add_argument("--memory", type=int, default=1024, help="guest memory in MiB (default 1024)")
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="extra guest environment")
+    parser.add_argument("--expose", action="append", default=[], metavar="DIR",
+                        help="a host directory under /tmp, /var/tmp, /run or /dev/shm the command needs "
+                             "(the guest mounts its own tmpfs there; the cwd is exposed anyway)")
     parser.add_argument("--prepare", action="store_true", help="only fetch and build the cache, then exit")
     parser.add_argument("command", nargs="*")
     opts = parser.parse_args(args)
@@ -271,7 +274,7 @@ def main(args=None):
             parser.error(f"--env {item!r}: expected K=V")
         extra[key] = value
     try:
-        result = run_in_vm(opts.command, opts.timeout, env=extra, boot_timeout=opts.boot_timeout,
+        result = run_in_vm(opts.command, opts.timeout, env=extra, expose=opts.expose, boot_timeout=opts.boot_timeout,
                            tries=opts.tries, memory_mib=opts.memory, echo=True)
     except VMTimeout as e:
         print(f"pyrun-vm: {e}", file=sys.stderr)

@@ -197,9 +197,12 @@ def test_the_overall_timeout_kills_qemu(no_qemu_left):
 
 
 @needs_vm
-def test_cli_passes_the_exit_code_and_streams_output(no_qemu_left):
-    proc = subprocess.run([VENV_PYTHON, "-m", "tests.vm.run", "--timeout", "180", "--",
-                           "sh", "-c", "echo out; echo err >&2; exit 7"],
+def test_cli_passes_the_exit_code_and_streams_output(no_qemu_left, tmp_path):
+    scripts = tmp_path / "scripts"    # under the host's /tmp, which the guest's own tmpfs hides
+    scripts.mkdir()
+    (scripts / "job.sh").write_text("echo out; echo err >&2; exit 7\n")
+    proc = subprocess.run([VENV_PYTHON, "-m", "tests.vm.run", "--timeout", "180", "--expose", str(scripts), "--",
+                           "sh", str(scripts / "job.sh")],
                           cwd=CHECKOUT, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
                           env={**os.environ, "TMPDIR": no_qemu_left})
     assert proc.returncode == 7, proc.stderr
