@@ -160,6 +160,52 @@ def rules_json(rules):
             for r in rules]
 
 
+# --- statistics, in runc's types/events.go shape ------------------------------------------------
+
+def drop_empty(d, *keys):
+    """Go's omitempty for the named keys: drop them when 0, empty or None."""
+    for key in keys:
+        if not d.get(key):
+            d.pop(key, None)
+    return d
+
+
+def memory_entry(usage=0, limit=0, max_usage=0, failcnt=0):
+    return drop_empty({"limit": limit, "usage": usage, "max": max_usage, "failcnt": failcnt}, "usage", "max")
+
+
+def cpu_stats(total=0, percpu=(), percpu_kernel=(), percpu_user=(), kernel=0, user=0,
+              periods=0, throttled_periods=0, throttled_time=0):
+    usage = drop_empty({"total": total, "percpu": list(percpu), "percpu_kernel": list(percpu_kernel),
+                        "percpu_user": list(percpu_user), "kernel": kernel, "user": user},
+                       "total", "percpu", "percpu_kernel", "percpu_user")
+    throttling = drop_empty({"periods": periods, "throttledPeriods": throttled_periods,
+                             "throttledTime": throttled_time}, "periods", "throttledPeriods", "throttledTime")
+    return {"usage": usage, "throttling": throttling}
+
+
+def blkio_entries(text, keyed=False):
+    """v1 "MAJ:MIN Op value" lines, or v2 io.stat "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.." (keyed)
+    -> (service bytes, serviced) entry lists."""
+    service_bytes, serviced = [], []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts or ":" not in parts[0]:
+            continue
+        major, minor = (int(n) for n in parts[0].split(":"))
+        if keyed:
+            kv = dict(f.split("=", 1) for f in parts[1:] if "=" in f)
+            for key, op, out in (("rbytes", "Read", service_bytes), ("wbytes", "Write", service_bytes),
+                                 ("rios", "Read", serviced), ("wios", "Write", serviced)):
+                if key in kv:
+                    out.append(drop_empty({"major": major, "minor": minor, "op": op, "value": int(kv[key])},
+                                          "major", "minor", "value"))
+        elif len(parts) == 3:
+            service_bytes.append(drop_empty({"major": major, "minor": minor, "op": parts[1],
+                                             "value": int(parts[2])}, "major", "minor", "value"))
+    return service_bytes, serviced
+
+
 # --- unified (cgroup v2 key/values) ---------------------------------------------------------------
 
 # core files a container's config has no business writing: they are the runtime's levers

@@ -511,42 +511,77 @@ class V1Manager:
         return common.read_keyed(path, "memory.oom_control").get("oom_kill", 0) if path else 0
 
     def stats(self):
-        stats = {"cpu": {"usage": {}, "throttling": {}}, "memory": {}, "pids": {}, "blkio": {}, "hugetlb": {}}
-        acct = self._path("cpuacct")
-        if acct:
-            percpu = [int(n) for n in read(acct, "cpuacct.usage_percpu").split()]
-            ticks = common.read_keyed(acct, "cpuacct.stat")
-            hz = os.sysconf("SC_CLK_TCK")
-            stats["cpu"]["usage"] = {"total": common.read_int(acct, "cpuacct.usage"), "percpu": percpu,
-                                     "kernel": ticks.get("system", 0) * 10 ** 9 // hz,
-                                     "user": ticks.get("user", 0) * 10 ** 9 // hz}
-        cpu = self._path("cpu")
-        if cpu:
-            st = common.read_keyed(cpu, "cpu.stat")
-            stats["cpu"]["throttling"] = {"periods": st.get("nr_periods", 0),
-                                          "throttledPeriods": st.get("nr_throttled", 0),
-                                          "throttledTime": st.get("throttled_time", 0)}
+        """runc's `events --stats` data for v1 (types/events.go, zero fields left out as Go does)."""
+        stats = {"cpu": common.cpu_stats(), "cpuset": {}, "memory": {}, "pids": {}, "blkio": {}, "hugetlb": {}}
+        acct, cpu = self._path("cpuacct"), self._path("cpu")
+        if acct or cpu:
+            usage, throttling = {}, {}
+            if acct:
+                ticks = common.read_keyed(acct, "cpuacct.stat")
+                hz = os.sysconf("SC_CLK_TCK")
+                numbers = lambda name: [int(n) for n in _read_or_empty(acct, name).split()]  # noqa: E731
+                usage = dict(total=common.read_int(acct, "cpuacct.usage"), percpu=numbers("cpuacct.usage_percpu"),
+                             percpu_kernel=numbers("cpuacct.usage_percpu_sys"),
+                             percpu_user=numbers("cpuacct.usage_percpu_user"),
+                             kernel=ticks.get("system", 0) * 10 ** 9 // hz, user=ticks.get("user", 0) * 10 ** 9 // hz)
+            if cpu:
+                st = common.read_keyed(cpu, "cpu.stat")
+                throttling = dict(periods=st.get("nr_periods", 0), throttled_periods=st.get("nr_throttled", 0),
+                                  throttled_time=st.get("throttled_time", 0))
+            stats["cpu"] = common.cpu_stats(**usage, **throttling)
+        cpuset = self._path("cpuset")
+        if cpuset:
+            flag = lambda name: common.read_int(cpuset, f"cpuset.{name}")  # noqa: E731
+            stats["cpuset"] = {
+                "cpus": sorted(common.parse_cpu_list(_read_or_empty(cpuset, "cpuset.cpus"))),
+                "cpu_exclusive": flag("cpu_exclusive"),
+                "mems": sorted(common.parse_cpu_list(_read_or_empty(cpuset, "cpuset.mems"))),
+                "mem_hardwall": flag("mem_hardwall"), "mem_exclusive": flag("mem_exclusive"),
+                "memory_migrate": flag("memory_migrate"), "memory_spread_page": flag("memory_spread_page"),
+                "memory_spread_slab": flag("memory_spread_slab"), "memory_pressure": flag("memory_pressure"),
+                "sched_load_balance": flag("sched_load_balance"),
+                "sched_relax_domain_level": flag("sched_relax_domain_level")}
         mem = self._path("memory")
         if mem:
             raw = common.read_keyed(mem, "memory.stat")
 
             def entry(prefix):
-                return {"usage": common.read_int(mem, f"{prefix}.usage_in_bytes"),
-                        "max": common.read_int(mem, f"{prefix}.max_usage_in_bytes"),
-                        "limit": common.read_int(mem, f"{prefix}.limit_in_bytes"),
-                        "failcnt": common.read_int(mem, f"{prefix}.failcnt")}
-            stats["memory"] = {"cache": raw.get("total_cache", raw.get("cache", 0)), "usage": entry("memory"),
-                               "swap": entry("memory.memsw"), "kernel": entry("memory.kmem"),
-                               "kernelTCP": entry("memory.kmem.tcp"), "raw": raw}
+                return common.memory_entry(common.read_int(mem, f"{prefix}.usage_in_bytes"),
+                                           common.read_int(mem, f"{prefix}.limit_in_bytes"),
+                                           common.read_int(mem, f"{prefix}.max_usage_in_bytes"),
+                                           common.read_int(mem, f"{prefix}.failcnt"))
+            stats["memory"] = common.drop_empty(
+                {"cache": raw.get("total_cache", raw.get("cache", 0)), "usage": entry("memory"),
+                 "swap": entry("memory.memsw"), "kernel": entry("memory.kmem"),
+                 "kernelTCP": entry("memory.kmem.tcp"), "raw": raw}, "cache", "raw")
         pids = self._path("pids")
         if pids:
-            stats["pids"] = {"current": common.read_int(pids, "pids.current"),
-                             "limit": common.read_int(pids, "pids.max")}
+            stats["pids"] = common.drop_empty({"current": common.read_int(pids, "pids.current"),
+                                               "limit": common.read_int(pids, "pids.max")}, "current", "limit")
         blkio = self._path("blkio")
         if blkio:
-            stats["blkio"] = {"ioServiceBytesRecursive": _blkio_entries(blkio, "blkio.throttle.io_service_bytes_recursive"),
-                              "ioServicedRecursive": _blkio_entries(blkio, "blkio.throttle.io_serviced_recursive")}
+            service_bytes = common.blkio_entries(_read_or_empty(blkio, "blkio.throttle.io_service_bytes_recursive"))[0]
+            serviced = common.blkio_entries(_read_or_empty(blkio, "blkio.throttle.io_serviced_recursive"))[0]
+            stats["blkio"] = common.drop_empty({"ioServiceBytesRecursive": service_bytes,
+                                                "ioServicedRecursive": serviced},
+                                               "ioServiceBytesRecursive", "ioServicedRecursive")
+        hugetlb = self._path("hugetlb")
+        if hugetlb:
+            for name in os.listdir(hugetlb):
+                if name.startswith("hugetlb.") and name.endswith(".usage_in_bytes"):
+                    size = name[len("hugetlb."):-len(".usage_in_bytes")]
+                    stats["hugetlb"][size] = common.drop_empty({
+                        "usage": common.read_int(hugetlb, name),
+                        "max": common.read_int(hugetlb, f"hugetlb.{size}.max_usage_in_bytes"),
+                        "failcnt": common.read_int(hugetlb, f"hugetlb.{size}.failcnt")}, "usage", "max")
         return stats
+
+
+def _read_or_empty(path, name):
+    try:
+        return read(path, name)
+    except OSError:
+        return ""
 
 
 def _first_number(text):
@@ -554,17 +589,3 @@ def _first_number(text):
         if word.isdigit():
             return int(word)
     return None
-
-
-def _blkio_entries(path, name):
-    entries = []
-    try:
-        text = read(path, name)
-    except OSError:
-        return entries
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and ":" in parts[0]:
-            major, minor = (int(n) for n in parts[0].split(":"))
-            entries.append({"major": major, "minor": minor, "op": parts[1], "value": int(parts[2])})
-    return entries

@@ -452,49 +452,51 @@ class V2Manager:
         return common.read_keyed(self.path, "memory.events").get("oom_kill", 0)
 
     def stats(self):
+        """runc's `events --stats` data for v2 (types/events.go, zero fields left out as Go does).
+
+        As runc: swap is reported as memory+swap, the way v1's memsw counts it."""
         p = self.path
         cpu = common.read_keyed(p, "cpu.stat")
         mem_stat = common.read_keyed(p, "memory.stat")
-        events = common.read_keyed(p, "memory.events")
+        unlimited = 2 ** 64 - 1
+        usage = common.read_int(p, "memory.current")
+        limit = common.read_int(p, "memory.max", unlimited)
+        swap_limit = common.read_int(p, "memory.swap.max", unlimited)
         stats = {
-            "cpu": {"usage": {"total": cpu.get("usage_usec", 0) * 1000, "kernel": cpu.get("system_usec", 0) * 1000,
-                              "user": cpu.get("user_usec", 0) * 1000},
-                    "throttling": {"periods": cpu.get("nr_periods", 0),
-                                   "throttledPeriods": cpu.get("nr_throttled", 0),
-                                   "throttledTime": cpu.get("throttled_usec", 0) * 1000}},
-            "memory": {"cache": mem_stat.get("file", 0),
-                       "usage": {"usage": common.read_int(p, "memory.current"),
-                                 "limit": common.read_int(p, "memory.max", 2 ** 64 - 1),
-                                 "max": common.read_int(p, "memory.peak"),
-                                 "failcnt": events.get("max", 0)},
-                       "swap": {"usage": common.read_int(p, "memory.swap.current"),
-                                "limit": common.read_int(p, "memory.swap.max", 2 ** 64 - 1), "failcnt": 0},
-                       "raw": mem_stat},
-            "pids": {"current": common.read_int(p, "pids.current"), "limit": common.read_int(p, "pids.max")},
-            "blkio": _io_stats(p),
+            "cpu": common.cpu_stats(total=cpu.get("usage_usec", 0) * 1000, kernel=cpu.get("system_usec", 0) * 1000,
+                                    user=cpu.get("user_usec", 0) * 1000, periods=cpu.get("nr_periods", 0),
+                                    throttled_periods=cpu.get("nr_throttled", 0),
+                                    throttled_time=cpu.get("throttled_usec", 0) * 1000),
+            "cpuset": {},
+            "memory": common.drop_empty({
+                "cache": mem_stat.get("file", 0),
+                "usage": common.memory_entry(usage, limit, common.read_int(p, "memory.peak"),
+                                             common.read_keyed(p, "memory.events").get("max", 0)),
+                "swap": common.memory_entry(usage + common.read_int(p, "memory.swap.current"),
+                                            swap_limit if swap_limit == unlimited or limit == unlimited
+                                            else swap_limit + limit),
+                "raw": mem_stat}, "cache", "raw"),
+            "pids": common.drop_empty({"current": common.read_int(p, "pids.current"),
+                                       "limit": common.read_int(p, "pids.max")}, "current", "limit"),
+            "blkio": {},
             "hugetlb": {},
         }
+        for name, key in (("cpuset.cpus.effective", "cpus"), ("cpuset.mems.effective", "mems")):
+            try:
+                stats["cpuset"][key] = sorted(common.parse_cpu_list(read(p, name)))
+            except OSError:
+                pass
+        try:
+            service_bytes, serviced = common.blkio_entries(read(p, "io.stat"), keyed=True)
+            stats["blkio"] = common.drop_empty({"ioServiceBytesRecursive": service_bytes,
+                                                "ioServicedRecursive": serviced},
+                                               "ioServiceBytesRecursive", "ioServicedRecursive")
+        except OSError:
+            pass
         for name in os.listdir(p):
             if name.startswith("hugetlb.") and name.endswith(".current"):
                 size = name[len("hugetlb."):-len(".current")]
-                stats["hugetlb"][size] = {
-                    "usage": common.read_int(p, name), "max": common.read_int(p, f"hugetlb.{size}.max"),
-                    "failcnt": common.read_keyed(p, f"hugetlb.{size}.events").get("max", 0)}
+                stats["hugetlb"][size] = common.drop_empty({   # v2 keeps no peak: no "max", as runc
+                    "usage": common.read_int(p, name),
+                    "failcnt": common.read_keyed(p, f"hugetlb.{size}.events").get("max", 0)}, "usage")
         return stats
-
-
-def _io_stats(path):
-    service_bytes, serviced = [], []
-    try:
-        text = read(path, "io.stat")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        dev, *fields = line.split()
-        major, minor = (int(n) for n in dev.split(":"))
-        kv = dict(f.split("=", 1) for f in fields if "=" in f)
-        for key, op, out in (("rbytes", "Read", service_bytes), ("wbytes", "Write", service_bytes),
-                             ("rios", "Read", serviced), ("wios", "Write", serviced)):
-            if key in kv:
-                out.append({"major": major, "minor": minor, "op": op, "value": int(kv[key])})
-    return {"ioServiceBytesRecursive": service_bytes, "ioServicedRecursive": serviced}

@@ -64,8 +64,14 @@ def test_apply_puts_the_init_in_every_hierarchy_and_writes_the_resources(manager
     devices_list = read(f"{m._path('devices')}/devices.list").split("\n")
     assert "a *:* rwm" not in devices_list and "c 1:3 rwm" in devices_list and "c 136:* rwm" in devices_list
     assert m.pids() == [proc.pid]
-    assert wait_for(lambda: m.stats()["memory"]["usage"]["usage"] > 0)
+    assert wait_for(lambda: m.stats()["memory"]["usage"].get("usage", 0) > 0)
     stats = m.stats()
+    # runc's events --stats shape (types/events.go)
+    assert set(stats) == {"cpu", "cpuset", "memory", "pids", "blkio", "hugetlb"}
+    assert {"kernel", "user"} <= set(stats["cpu"]["usage"]) and "throttling" in stats["cpu"]
+    assert stats["cpuset"]["cpus"] == [0] and stats["cpuset"]["mems"] == [0]
+    assert {"usage", "swap", "kernel", "kernelTCP"} <= set(stats["memory"])
+    assert stats["memory"]["swap"]["limit"] == 96 * MiB
     assert stats["pids"] == {"current": 1, "limit": 42}
     assert stats["memory"]["usage"]["limit"] == 64 * MiB and stats["memory"]["usage"]["usage"] > 0
 
@@ -168,7 +174,7 @@ def test_update_and_check_before_update(managers, spawn):
     m.create()
     # v1 charges only what is allocated after the move: exec sleep once inside
     proc = start_inside(spawn, m)
-    assert wait_for(lambda: m.stats()["memory"]["usage"]["usage"] > 8192)
+    assert wait_for(lambda: m.stats()["memory"]["usage"].get("usage", 0) > 8192)
     m.update({"memory": {"limit": 128 * MiB}, "cpu": {"quota": 20000, "period": 50000}})
     assert int(read(f"{m.paths['memory']}/memory.limit_in_bytes")) == 128 * MiB
     assert read(f"{m._path('cpu')}/cpu.cfs_quota_us").strip() == "20000"
