@@ -261,6 +261,8 @@ def main(args=None):
     parser.add_argument("--prepare", action="store_true", help="only fetch and build the cache, then exit")
     parser.add_argument("command", nargs="*")
     opts = parser.parse_args(args)
+    # SIGTERM unwinds like Ctrl-C, so run_in_vm's cleanup kills qemu and removes the job dir.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if opts.prepare:
         image = cache.prepare()
         print(f"kernel {image.kernel_version}: {image.vmlinux}\ninitramfs: {image.initramfs}")

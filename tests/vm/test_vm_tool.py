@@ -233,3 +233,21 @@ def test_qemu_dies_with_the_process_that_started_it(no_qemu_left):
     assert not qemu_pids(no_qemu_left)
     for leftover in os.listdir(no_qemu_left):   # the killed runner could not clean its job dir
         shutil.rmtree(os.path.join(no_qemu_left, leftover))
+
+
+@needs_vm
+def test_sigterm_to_the_runner_kills_qemu_and_cleans_up(no_qemu_left):
+    cli = subprocess.Popen([VENV_PYTHON, "-m", "tests.vm.run", "--", "sleep", "600"], cwd=CHECKOUT,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "TMPDIR": no_qemu_left})
+    try:
+        deadline = time.monotonic() + 30
+        while not qemu_pids(no_qemu_left) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert qemu_pids(no_qemu_left), "qemu never started"
+        cli.terminate()
+        assert cli.wait(timeout=10) == 128 + signal.SIGTERM
+    finally:
+        cli.kill()
+        cli.wait()
+    # no_qemu_left checks that qemu is gone and the job directory was removed.
