@@ -87,7 +87,6 @@ class RuntimeUnderTest:
     binary: str
 
 
-
 def mounts_under(path):
     found = []
     with open("/proc/self/mountinfo") as f:
@@ -109,18 +108,8 @@ def unmount_under(path):
 
 def pids_whose_cmdline_has(needle):
     """Pids of processes whose command line mentions needle (one of our private paths)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        if needle in cmdline:
-            pids.append(int(entry))
-    return pids
+    return [int(e) for e in os.listdir("/proc")
+            if e.isdigit() and int(e) != os.getpid() and needle in cmdline_of(e)]
 
 
 def cmdline_of(pid):
