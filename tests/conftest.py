@@ -1,76 +1,25 @@
-"""Shared test fixtures: where pyrun and runc are, a busybox-static rootfs, and bundles built on it.
-
-Tests that need root skip with that reason when not root. Every container a test makes gets a
-unique id and its own --root, so tests never see each other's state.
+"""Shared fixtures: a busybox rootfs template, bundles on it, and pyrun/runc runners with private
+roots that clean up after each test. The helpers behind them live in testlib.py (import that,
+not conftest: every test folder has a conftest of its own).
 """
 
-import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import uuid
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from testlib import (BUSYBOX, IS_ROOT, PYRUN, ROOT, RUNC, Bundle, Runtime,  # noqa: E402,F401
+                     build_busybox_rootfs, needs_root)
 from spec.defaults import default_config  # noqa: E402
-
-PYRUN = os.path.join(ROOT, ".venv", "bin", "pyrun")
-RUNC = shutil.which("runc") or "/usr/sbin/runc"
-BUSYBOX = "/bin/busybox"
-
-IS_ROOT = os.geteuid() == 0
-needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, mounts, cgroups)")
-
-
-def build_busybox_rootfs(dest):
-    """A minimal rootfs: busybox-static with a symlink per applet, /etc/passwd and /etc/group."""
-    if not os.path.exists(BUSYBOX):
-        pytest.skip("busybox-static is not installed (run setup.sh)")
-    for d in ("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "usr/bin", "var", "run", "home"):
-        os.makedirs(os.path.join(dest, d), exist_ok=True)
-    os.chmod(os.path.join(dest, "tmp"), 0o1777)
-    shutil.copy2(BUSYBOX, os.path.join(dest, "bin", "busybox"))
-    applets = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True).stdout.split()
-    for applet in applets:
-        link = os.path.join(dest, "bin", applet)
-        if applet != "busybox" and not os.path.lexists(link):
-            os.symlink("busybox", link)
-    with open(os.path.join(dest, "etc", "passwd"), "w") as f:
-        f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-                "user:x:1000:1000:user:/home:/bin/sh\n")
-    with open(os.path.join(dest, "etc", "group"), "w") as f:
-        f.write("root:x:0:\ntty:x:5:\nnogroup:x:65534:\nuser:x:1000:\n")
-    return dest
 
 
 @pytest.fixture(scope="session")
 def rootfs_template(tmp_path_factory):
     """A busybox rootfs built once per session; bundles copy it."""
     return build_busybox_rootfs(str(tmp_path_factory.mktemp("rootfs-template") / "rootfs"))
-
-
-class Bundle:
-    """A bundle directory: config (a dict, written by save()), rootfs, and the path."""
-
-    def __init__(self, path, config):
-        self.path = path
-        self.config = config
-        self.rootfs = os.path.join(path, "rootfs")
-
-    def save(self):
-        with open(os.path.join(self.path, "config.json"), "w") as f:
-            json.dump(self.config, f, indent=2)
-        return self
-
-    def set_args(self, *args, terminal=False):
-        self.config["process"]["args"] = list(args)
-        self.config["process"]["terminal"] = terminal
-        return self.save()
 
 
 @pytest.fixture
@@ -94,50 +43,6 @@ def make_bundle(tmp_path, rootfs_template):
         return Bundle(path, config).save()
 
     return make
-
-
-class Runtime:
-    """Runs one runtime binary (pyrun or runc) with its own --root, cleaning up what tests leave."""
-
-    def __init__(self, binary, root):
-        self.binary = binary
-        self.root = root
-        self.created = []
-
-    def cmd(self, *args):
-        return [self.binary, "--root", self.root, *args]
-
-    def __call__(self, *args, check=True, timeout=60, **kwargs):
-        """Run the runtime; stdout/stderr are captured through files, not pipes: after create
-        the container holds the runtime's stdio, and a pipe would not see EOF until it exits."""
-        if "input" not in kwargs and "stdin" not in kwargs:
-            kwargs["stdin"] = subprocess.DEVNULL
-        if "stdout" in kwargs or "capture_output" in kwargs:
-            kwargs.setdefault("text", True)
-            proc = subprocess.run(self.cmd(*args), timeout=timeout, **kwargs)
-        else:
-            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-                proc = subprocess.run(self.cmd(*args), timeout=timeout, stdout=out, stderr=err, **kwargs)
-                out.seek(0)
-                err.seek(0)
-                proc.stdout = out.read().decode(errors="replace")
-                proc.stderr = err.read().decode(errors="replace")
-        if check and proc.returncode != 0:
-            raise AssertionError(f"{' '.join(self.cmd(*args))} exited {proc.returncode}\n"
-                                 f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
-        return proc
-
-    def new_id(self, prefix="t"):
-        cid = f"{prefix}-{uuid.uuid4().hex[:10]}"
-        self.created.append(cid)
-        return cid
-
-    def state(self, cid):
-        return json.loads(self("state", cid).stdout)
-
-    def cleanup(self):
-        for cid in self.created:
-            subprocess.run(self.cmd("delete", "--force", cid), capture_output=True, timeout=60)
 
 
 @pytest.fixture

@@ -47,7 +47,12 @@ def _init(plan, chan):
     os.setsid()
     if "network" in plan.ns.new:
         network.loopback_up()
-    prepared = setup.prepare(process, (config.get("linux") or {}).get("seccomp"))
+    lin = config.get("linux") or {}
+    prepared = setup.prepare(process, lin.get("seccomp"),
+                             seccomp_cache=os.path.join(os.path.dirname(plan.state_dir), "seccomp-cache"))
+    # Imported now: after pivot_root the host's modules are out of reach.
+    from runtime import capabilities, lsm  # noqa: F401
+    from runtime.process import sched  # noqa: F401
     state_dir = os.open(plan.state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
 
@@ -78,11 +83,11 @@ def _init(plan, chan):
 
     setup.set_oom_score_adj(process)
     setup.set_rlimits(process)
+    setup.apply_scheduling(process, lin)
     if prepared.seccomp is not None and not prepared.no_new_privs:
-        setup.load_seccomp(prepared)  # without no_new_privs loading needs CAP_SYS_ADMIN: do it before dropping
-    if prepared.caps is not None:
-        from runtime import capabilities
-        capabilities.drop_bounding(prepared.caps)
+        # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+        _send_notify_fd(chan, setup.load_seccomp(prepared))
+    capabilities.drop_bounding(prepared.caps)
     setup.set_user(process, plan.ns.has("user"))
     cwd = process.get("cwd") or "/"
     try:
@@ -91,6 +96,9 @@ def _init(plan, chan):
         raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
     path = setup.find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
     setup.apply_security(prepared)
+    if prepared.seccomp is not None and prepared.no_new_privs:
+        # As late as possible, but while the sync channel can still carry the notify fd (runc's order).
+        _send_notify_fd(chan, setup.load_seccomp(prepared))
 
     chan.send("ready")
     chan.close()
@@ -101,11 +109,17 @@ def _init(plan, chan):
     os.close(state_dir)
     if hook_cfg.get("startContainer"):
         hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
-    if prepared.seccomp is not None and prepared.no_new_privs:
-        setup.load_seccomp(prepared)  # as late as possible: the filter then covers only the user's process
     setup.reset_signals()
     setup.close_fds_from(3 + plan.preserve_fds)
     setup.execute(path, process["args"], prepared.env)
+
+
+def _send_notify_fd(chan, notify_fd):
+    """SCMP_ACT_NOTIFY: the runtime sends the listener fd to listenerPath (a host path)."""
+    if notify_fd is not None:
+        chan.send("seccomp", fd=notify_fd)
+        os.close(notify_fd)
+        chan.expect("continue")
 
 
 def _is_dev_null(fd):

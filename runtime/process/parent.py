@@ -67,14 +67,17 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     """Create the container. console_sock (an already connected socket) is for foreground run."""
     state.check_id(container_id)
     rootfs = resolve_rootfs(bundle, config)
+    process = config["process"]
+    from runtime import lsm
+    from runtime.process import sched
+    lsm.check(config)      # refuse what the host cannot do before anything exists
+    sched.check(config)
+    if process.get("terminal") and console_socket is None and console_sock is None:
+        raise ConfigError("config.json: process.terminal: true needs --console-socket")
     ns = namespaces.plan(config)
     if not ns.has("mount"):
         ns.close()
         raise ConfigError("config.json: linux.namespaces: a mount namespace is required")
-    process = config["process"]
-    if process.get("terminal") and console_socket is None and console_sock is None:
-        ns.close()
-        raise ConfigError("config.json: process.terminal: true needs --console-socket")
 
     from runtime import cgroups
     new_manager = getattr(cgroups, "new_manager", None)  # TEMP until the cgroup managers land
@@ -167,10 +170,25 @@ def _sync(g, plan, chan, child_pid, manager):
             hooks.run("prestart", hook_cfg.get("prestart") or [], st)
             hooks.run("createRuntime", hook_cfg.get("createRuntime") or [], st)
             chan.send("continue")
+        elif kind == "seccomp":
+            _send_seccomp_fd(plan, msg.get("fd"), init_pid)
+            chan.send("continue")
         elif kind == "ready":
             return init_pid
         else:
             raise SetupError(f"sync: unexpected message {kind}")
+
+
+def _send_seccomp_fd(plan, fd, init_pid):
+    if fd is None:
+        raise SetupError("seccomp: the init sent no notify fd")
+    from runtime import seccomp
+    cfg = (plan.config.get("linux") or {}).get("seccomp") or {}
+    try:
+        seccomp.send_to_listener(cfg["listenerPath"], fd, plan.hook_state("creating", init_pid),
+                                 cfg.get("listenerMetadata", ""))
+    finally:
+        os.close(fd)
 
 
 def _write_id_maps(pid, config):

@@ -30,15 +30,14 @@ class Prepared:
         self.env = env
 
 
-def prepare(process, seccomp_config):
-    caps = None
-    if process.get("capabilities") is not None:
-        from runtime import capabilities
-        caps = capabilities.parse(process["capabilities"])
+def prepare(process, seccomp_config, seccomp_cache=None, warn=None):
+    """Resolve what the later steps apply. A process without "capabilities" gets none (runc)."""
+    from runtime import capabilities
+    caps = capabilities.parse(process.get("capabilities"), warn=warn)
     seccomp = None
     if seccomp_config:
         from runtime import seccomp as seccomp_mod
-        seccomp = seccomp_mod.prepare(seccomp_config)
+        seccomp = seccomp_mod.prepare(seccomp_config, cache_dir=seccomp_cache)
     for rl in process.get("rlimits") or []:
         if rl["type"] not in RLIMITS:
             raise ConfigError(f"config.json: process.rlimits: unknown rlimit type {rl['type']!r}")
@@ -47,6 +46,22 @@ def prepare(process, seccomp_config):
         key, _, value = item.partition("=")
         env[key] = value
     return Prepared(process, caps, seccomp, bool(process.get("noNewPrivileges")), env)
+
+
+def apply_scheduling(process, linux_config, warn=None):
+    """personality, ioPriority, scheduler and the LSM labels, while still privileged."""
+    from runtime import lsm
+    from runtime.process import sched
+    if linux_config.get("personality"):
+        sched.apply_personality(linux_config["personality"], warn=warn)
+    if process.get("ioPriority"):
+        sched.apply_io_priority(process["ioPriority"])
+    if process.get("scheduler"):
+        sched.apply_scheduler(process["scheduler"])
+    if process.get("apparmorProfile"):
+        lsm.apply_apparmor(process["apparmorProfile"])
+    if process.get("selinuxLabel"):
+        lsm.apply_selinux_label(process["selinuxLabel"])
 
 
 def set_rlimits(process):
@@ -143,11 +158,10 @@ def close_fds_from(first):
                     pass
 
 
-def apply_security(prepared):
+def apply_security(prepared, warn=None):
     """Capabilities and no_new_privs, after the user switch."""
-    if prepared.caps is not None:
-        from runtime import capabilities
-        capabilities.apply(prepared.caps)
+    from runtime import capabilities
+    capabilities.apply(prepared.caps, warn=warn)
     if prepared.no_new_privs:
         linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
 

@@ -6,6 +6,7 @@ Messages are small dicts with a "type": pid, userns, continue, hooks, ready, err
 """
 
 import json
+import os
 import socket
 
 from runtime.errors import SetupError
@@ -15,16 +16,26 @@ class Channel:
     def __init__(self, sock):
         self.sock = sock
 
-    def send(self, type_, **fields):
+    def send(self, type_, fd=None, **fields):
+        """Send one message; fd, if given, travels with it (SCM_RIGHTS)."""
         fields["type"] = type_
-        self.sock.send(json.dumps(fields).encode())
+        data = json.dumps(fields).encode()
+        if fd is None:
+            self.sock.send(data)
+        else:
+            socket.send_fds(self.sock, [data], [fd])
 
     def recv(self):
-        """The next message, or None when the other side is gone."""
-        data = self.sock.recv(65536)
+        """The next message, or None when the other side is gone. A passed fd is msg["fd"]."""
+        data, fds, _, _ = socket.recv_fds(self.sock, 65536, 1)
         if not data:
+            for fd in fds:
+                os.close(fd)
             return None
-        return json.loads(data)
+        msg = json.loads(data)
+        if fds:
+            msg["fd"] = fds[0]
+        return msg
 
     def expect(self, type_):
         """Wait for a message of this type; an error message or EOF becomes a SetupError."""

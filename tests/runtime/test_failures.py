@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from conftest import needs_root
+from testlib import needs_root
 
 pytestmark = needs_root
 
@@ -202,7 +202,7 @@ def test_json_error_log(pyrun, make_bundle, tmp_path):
 def test_runtime_started_with_empty_environment(make_bundle, tmp_path):
     """podman's cleanup runs the runtime with no PATH and no HOME."""
     import subprocess
-    from conftest import PYRUN
+    from testlib import PYRUN
     bundle = make_bundle(args=["true"])
     root = str(tmp_path / "root")
     proc = subprocess.run([PYRUN, "--root", root, "run", "-b", bundle.path, "envtest"],

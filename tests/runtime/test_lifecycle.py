@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import needs_root
+from testlib import needs_root
 
 pytestmark = needs_root
 

@@ -203,9 +203,6 @@ def test_seccomp_socket_family_condition(make_bundle, pyrun, runc):
     assert "socket:" not in inet6                            # AF_INET6 got past socket()
 
 
-@pytest.mark.xfail(strict=True, reason="pyrun's init skips capabilities when process.capabilities is "
-                   "absent and keeps root's full set; runc 1.1.5 gives the process none. Fix: always "
-                   "capabilities.parse(process.get('capabilities')) and apply it; then remove this marker.")
 def test_no_capabilities_config_means_none(make_bundle, pyrun, runc):
     def change(config):
         del config["process"]["capabilities"]
@@ -213,12 +210,7 @@ def test_no_capabilities_config_means_none(make_bundle, pyrun, runc):
     assert status(out)["CapBnd"] == "0000000000000000"
 
 
-@pytest.mark.parametrize("runtime", [
-    "runc",
-    pytest.param("pyrun", marks=pytest.mark.xfail(strict=True, reason=(
-        "pyrun does not yet hand the SCMP_ACT_NOTIFY fd to linux.seccomp.listenerPath (runtime side: "
-        "seccomp.send_to_listener); remove this marker when it does."))),
-])
+@pytest.mark.parametrize("runtime", ["runc", "pyrun"])
 def test_notify_fd_reaches_the_agent(make_bundle, request, tmp_path, runtime):
     rt = request.getfixturevalue(runtime)
     path = str(tmp_path / "agent.sock")
@@ -287,13 +279,8 @@ REFUSED = {
     "intelRdt": (lambda c: c["linux"].update(intelRdt={"closID": "g1", "l3CacheSchema": "L3:0=f"}),
                  "intelRdt is specified in config, but Intel RDT is not supported or enabled"),
 }
-NOT_WIRED = pytest.mark.xfail(strict=True, reason=(
-    "pyrun's create does not call lsm.check/sched.check yet, so the request is silently ignored; "
-    "remove this marker when it does."))
-
-
 @pytest.mark.parametrize("what", sorted(REFUSED))
-@pytest.mark.parametrize("runtime", ["runc", pytest.param("pyrun", marks=NOT_WIRED)])
+@pytest.mark.parametrize("runtime", ["runc", "pyrun"])
 def test_unavailable_lsm_or_rdt_is_refused(make_bundle, request, runtime, what):
     # runc refuses all three on these hosts (AppArmor at init, the others up front); so must pyrun.
     if what != "intelRdt" and (lsm.apparmor_enabled() or lsm.selinux_enabled()):

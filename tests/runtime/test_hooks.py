@@ -1,0 +1,116 @@
+"""Lifecycle hooks: when each runs, in which namespace, with what on stdin, and what a failure does."""
+
+import json
+import os
+import time
+
+from testlib import needs_root
+
+pytestmark = needs_root
+
+
+def recording_hook(out_path, extra=""):
+    """A hook (run by the host's /bin/sh) that records its stdin, mount namespace, args and env."""
+    script = (f'{{ cat; echo; readlink /proc/self/ns/mnt; echo "$0 $1"; echo "HOOKVAR=$HOOKVAR"; }} '
+              f'> {out_path}; {extra}')
+    return {"path": "/bin/sh", "args": ["sh", "-c", script, "zero", "one"], "env": ["HOOKVAR=hello"]}
+
+
+def read_record(path):
+    lines = open(path).read().split("\n")
+    return json.loads(lines[0]), lines[1], lines[2], lines[3]
+
+
+def host_mnt_ns():
+    return os.readlink("/proc/self/ns/mnt")
+
+
+def test_runtime_hooks_run_in_runtime_namespace_with_state(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sleep", "100"])
+    bundle.config["hooks"] = {
+        "prestart": [recording_hook(tmp_path / "prestart")],
+        "createRuntime": [recording_hook(tmp_path / "createRuntime")],
+    }
+    bundle.config["annotations"] = {"a": "b"}
+    bundle.save()
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    pid = pyrun.state(cid)["pid"]
+    for kind in ("prestart", "createRuntime"):
+        state, mnt, args, env = read_record(tmp_path / kind)
+        assert state["id"] == cid and state["status"] == "creating" and state["pid"] == pid
+        assert state["bundle"] == bundle.path and state["annotations"] == {"a": "b"}
+        assert mnt == host_mnt_ns(), kind
+        assert args == "zero one" and env == "HOOKVAR=hello"
+
+
+def test_create_container_hook_runs_in_container_namespace(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sleep", "100"])
+    # The path resolves in the runtime namespace: /usr/bin/env exists on the host, not in the rootfs.
+    assert not os.path.exists(os.path.join(bundle.rootfs, "usr/bin/env"))
+    hook = recording_hook(tmp_path / "cc")
+    hook["path"] = "/usr/bin/env"
+    hook["args"] = ["env", "/bin/sh"] + hook["args"][1:]
+    bundle.config["hooks"] = {"createContainer": [hook]}
+    bundle.save()
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    pid = pyrun.state(cid)["pid"]
+    state, mnt, _, _ = read_record(tmp_path / "cc")
+    assert state["status"] == "creating" and state["pid"] == pid
+    assert mnt == os.readlink(f"/proc/{pid}/ns/mnt") != host_mnt_ns()
+
+
+def test_start_container_hook_runs_inside_before_the_process(pyrun, make_bundle):
+    # Path and files resolve in the container: /bin/sh and / are the container's.
+    bundle = make_bundle(args=["sh", "-c", "cat /started-by-hook"])
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "cat > /started-by-hook"]}]}
+    bundle.save()
+    proc = pyrun("run", "-b", bundle.path, pyrun.new_id())
+    state = json.loads(proc.stdout)
+    assert state["status"] == "created" and state["pid"] > 1
+
+
+def test_poststart_runs_after_start_and_failure_only_warns(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sleep", "100"])
+    bundle.config["hooks"] = {"poststart": [
+        {"path": "/bin/false"},
+        recording_hook(tmp_path / "poststart")]}
+    bundle.save()
+    cid = pyrun.new_id()
+    log = tmp_path / "log"
+    pyrun("--log", str(log), "create", "-b", bundle.path, cid)
+    assert not (tmp_path / "poststart").exists()
+    pyrun("--log", str(log), "start", cid)       # a failing poststart hook does not fail start
+    state, mnt, _, _ = read_record(tmp_path / "poststart")
+    assert state["status"] == "running" and mnt == host_mnt_ns()
+    assert "poststart hook #0" in log.read_text() and "warning" in log.read_text()
+
+
+def test_poststop_runs_on_delete_and_failure_only_warns(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["true"])
+    bundle.config["hooks"] = {"poststop": [{"path": "/bin/false"}, recording_hook(tmp_path / "poststop")]}
+    bundle.save()
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    pyrun("start", cid)
+    deadline = time.monotonic() + 5
+    while pyrun.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not (tmp_path / "poststop").exists()
+    pyrun("delete", cid)
+    state, _, _, _ = read_record(tmp_path / "poststop")
+    assert state["status"] == "stopped" and state["id"] == cid
+    assert not os.path.exists(os.path.join(pyrun.root, cid))
+
+
+def test_hooks_run_in_order(pyrun, make_bundle, tmp_path):
+    order = tmp_path / "order"
+    bundle = make_bundle(args=["true"])
+    bundle.config["hooks"] = {
+        kind: [{"path": "/bin/sh", "args": ["sh", "-c", f"echo {kind} >> {order}"]}]
+        for kind in ("prestart", "createRuntime", "createContainer", "poststart", "poststop")}
+    bundle.save()
+    pyrun("run", "-b", bundle.path, pyrun.new_id())
+    assert order.read_text().split() == ["prestart", "createRuntime", "createContainer", "poststart", "poststop"]

@@ -1,0 +1,124 @@
+"""What the container inherits: only fds 0-2 (plus --preserve-fds), a clean signal state whatever
+the caller had, its own /dev/null, and a terminal over the console socket."""
+
+import array
+import os
+import signal
+import socket
+import subprocess
+import threading
+
+from testlib import needs_root
+
+pytestmark = needs_root
+
+
+def _status_fields(text):
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def test_only_stdio_reaches_the_container(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sh", "-c", "ls /proc/self/fd; readlink /proc/self/cwd"])
+    # Extra fds in the caller, inheritable, as a shim's leaked socket would be.
+    host_file = os.open(str(tmp_path), os.O_RDONLY)
+    os.set_inheritable(host_file, True)
+    try:
+        proc = pyrun("run", "-b", bundle.path, pyrun.new_id(), pass_fds=(host_file,))
+    finally:
+        os.close(host_file)
+    fds, cwd = proc.stdout.split()[:-1], proc.stdout.split()[-1]
+    # ls itself opens one fd for /proc/self/fd: 0, 1, 2 and that one.
+    assert fds == ["0", "1", "2", "3"], proc.stdout
+    assert cwd == "/"
+
+
+def test_preserve_fds(pyrun, make_bundle, tmp_path):
+    marker = tmp_path / "preserved"
+    marker.write_text("kept\n")
+    bundle = make_bundle(args=["sh", "-c", "cat <&3"])
+    fd = os.open(str(marker), os.O_RDONLY)
+    try:
+        proc = subprocess.run(pyrun.cmd("run", "--preserve-fds", "1", "-b", bundle.path, pyrun.new_id()),
+                              preexec_fn=lambda: os.dup2(fd, 3), pass_fds=(3,), capture_output=True,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(fd)
+    assert proc.stdout == "kept\n", proc.stderr
+
+
+def test_signal_state_is_reset(pyrun, make_bundle):
+    """The engines start the runtime with SIGPIPE ignored (conmon) or SIGUSR1 blocked (podman)."""
+    bundle = make_bundle(args=["cat", "/proc/self/status"])
+
+    def hostile():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGTERM])
+
+    proc = subprocess.run(pyrun.cmd("run", "-b", bundle.path, pyrun.new_id()), preexec_fn=hostile,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    fields = _status_fields(proc.stdout)
+    assert int(fields["SigBlk"], 16) == 0
+    assert int(fields["SigIgn"], 16) == 0
+
+
+def test_dev_null_stdio_is_reopened_inside(pyrun, make_bundle):
+    bundle = make_bundle(args=["sh", "-c", "readlink /proc/self/fd/0; stat -L -c '%t:%T %d' /proc/self/fd/0; "
+                                           "stat -c %d /dev/null"])
+    proc = subprocess.run(pyrun.cmd("run", "-b", bundle.path, pyrun.new_id()), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    link, rest, container_dev = proc.stdout.splitlines()
+    assert link == "/dev/null"
+    assert rest.split()[0] == "1:3" and rest.split()[1] == container_dev   # the container's /dev/null node
+
+
+def _console_server(path):
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    received = {}
+
+    def accept():
+        conn, _ = server.accept()
+        fds = array.array("i")
+        msg, ancdata, _, _ = conn.recvmsg(1024, socket.CMSG_SPACE(4 * fds.itemsize))
+        for level, kind, data in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+        received["name"], received["fds"] = msg, list(fds)
+        received["eof"] = conn.recv(1) == b""
+        conn.close()
+        server.close()
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    return thread, received
+
+
+def test_console_socket_gets_one_pty_master(pyrun, make_bundle, tmp_path):
+    bundle = make_bundle(args=["sh", "-c", "tty; stty size; ls -l /dev/console; echo done"], terminal=True)
+    bundle.config["process"]["consoleSize"] = {"height": 33, "width": 101}
+    bundle.save()
+    sock = str(tmp_path / "console.sock")
+    thread, received = _console_server(sock)
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, "--console-socket", sock, cid)
+    thread.join(10)
+    assert received["name"] and len(received["fds"]) == 1 and received["eof"]
+    master = received["fds"][0]
+    pyrun("start", cid)
+    output = b""
+    while b"done" not in output:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(master)
+    text = output.decode().replace("\r", "")
+    lines = text.split("\n")
+    assert lines[0].startswith("/dev/pts/")
+    assert lines[1] == "33 101"
+    assert "/dev/console" in lines[2] and lines[2].startswith("c")
