@@ -350,10 +350,19 @@ def pull(store, ref, client, platform=None, progress=None):
         doc = json.loads(data)
     if media not in dg.MANIFEST_TYPES or "config" not in doc:
         raise ImageError(f"{ref}: unsupported manifest type {media!r}")
-    for desc in [doc["config"]] + list(doc.get("layers", [])):
-        client.fetch_blob(repo, desc, store, progress if desc is not doc["config"] else None)
+    client.fetch_blob(repo, doc["config"], store)
+    if platform:
+        # A single-platform manifest has no platform list to pick from: check its config instead.
+        from images.store import normalize_arch, parse_platform
+        want_os, want_arch, _ = parse_platform(platform)
+        config = store.read_json(doc["config"]["digest"])
+        have = (config.get("os"), normalize_arch(config.get("architecture", "")))
+        if have != (want_os, want_arch):
+            raise ImageError(f"{ref} is for {have[0]}/{have[1]}, not {platform}")
+    for desc in doc.get("layers", []):
+        client.fetch_blob(repo, desc, store, progress)
     store.put_bytes(data, digest)
-    name = str(ref) if ref.tag else f"{ref.registry}/{ref.repository}@{digest}"
+    name = str(ref)
     store.tag(name, {"mediaType": media, "digest": digest, "size": len(data)})
     return name, digest
 

@@ -114,6 +114,13 @@ def test_index_platform_selection_and_push(registry, store, tmp_path):
         assert (bundle / "rootfs" / "arch").read_bytes() == want
     proc = run_image(tmp_path / "s3", "pull", "--insecure", ref, "--platform", "linux/s390x", check=False)
     assert proc.returncode == 1 and "linux/s390x" in proc.stderr
+    # A single-platform manifest is checked against --platform through its config.
+    arm_digest = [m["digest"] for m in json.loads(raw)["manifests"] if m["platform"]["architecture"] == "arm64"][0]
+    proc = run_image(tmp_path / "s4", "pull", "--insecure", f"{registry.host}/t/multi@{arm_digest}",
+                     "--platform", "linux/amd64", check=False)
+    assert proc.returncode == 1 and "linux/arm64, not linux/amd64" in proc.stderr
+    out = run_image(tmp_path / "s4", "pull", "--insecure", f"{registry.host}/t/multi@{arm_digest}").stdout
+    assert out.split() == [f"{registry.host}/t/multi@{arm_digest}", arm_digest]
     # A second push sends no blob again (HEAD finds them).
     mark = len(registry.requests())
     run_image(store, "push", "--insecure", "local/multi:1", ref)
