@@ -42,7 +42,7 @@ def need(*binaries):
             pytest.skip(f"{b} is not installed (run setup.sh)")
 
 
-def run(cmd, timeout=20, check=False, **kwargs):
+def run(cmd, timeout=30, check=False, **kwargs):
     """subprocess.run with text output captured, no stdin, and a timeout that fails the test."""
     kwargs.setdefault("capture_output", True)
     kwargs.setdefault("text", True)
@@ -59,7 +59,7 @@ def run(cmd, timeout=20, check=False, **kwargs):
     return proc
 
 
-def in_tty(cmd, timeout=20, env=None):
+def in_tty(cmd, timeout=40, env=None):
     """Runs cmd (a list) on a fresh pty under `script -qec`; returns (rc, non-empty output lines).
 
     The pty turns each newline into CR LF (twice over, through the engine's own pty), and script
@@ -70,7 +70,7 @@ def in_tty(cmd, timeout=20, env=None):
     return proc.returncode, [line for line in text.split("\n") if line]
 
 
-def wait_for(predicate, timeout=10, interval=0.05, what="condition"):
+def wait_for(predicate, timeout=20, interval=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -244,7 +244,7 @@ class Containerd:
             return ""
         return "".join(found[-lines:])
 
-    def ctr(self, *args, timeout=20, check=False, **kwargs):
+    def ctr(self, *args, timeout=30, check=False, **kwargs):
         return run(["ctr", "-a", self.sock, "-n", self.namespace, *args], timeout=timeout, check=check, **kwargs)
 
     def bundle(self, cid):
@@ -311,7 +311,7 @@ class Ctr:
     def runtime_flags(self):
         return ["--runc-binary", self.runtime.binary, "--runc-root", self.runc_root, "--fifo-dir", self.fifo_dir]
 
-    def run(self, cid, *cmd, opts=(), timeout=20):
+    def run(self, cid, *cmd, opts=(), timeout=30):
         """`ctr run --rm` (or with opts like -d): returns the CompletedProcess."""
         rm = [] if "-d" in opts or "--detach" in opts else ["--rm"]
         return self.daemon.ctr("run", *rm, *self.runtime_flags(), *opts, IMAGE, cid, *cmd, timeout=timeout)
@@ -377,7 +377,7 @@ class PodmanStore:
         env["CONTAINERS_CONF"] = conf or self.conf
         return env
 
-    def __call__(self, *args, timeout=20, conf=None, **kwargs):
+    def __call__(self, *args, timeout=30, conf=None, **kwargs):
         return run([*self.base(), *args], timeout=timeout, env=self.env(conf), **kwargs)
 
     def stop(self):
@@ -403,7 +403,7 @@ class Podman:
     def cmd(self, *args):
         return [*self.store.base(), "--runtime", self.runtime.binary, *args]
 
-    def __call__(self, *args, timeout=20, **kwargs):
+    def __call__(self, *args, timeout=30, **kwargs):
         return run(self.cmd(*args), timeout=timeout, env=self.store.env(), **kwargs)
 
     def run_opts(self):
