@@ -168,3 +168,31 @@ def status_field(text, name):
         if line.startswith(name + ":"):
             return line.split(":", 1)[1].strip()
     raise AssertionError(f"{name} not in {text!r}")
+
+
+@pytest.fixture
+def shared_tmpfs(tmp_path):
+    """A host tmpfs made a shared mount (the host's "/" is private here, which would hide what
+    propagation options do). It and everything below it are unmounted afterwards."""
+    where = str(tmp_path / "shared")
+    os.makedirs(where)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", where], check=True)
+    subprocess.run(["mount", "--make-shared", where], check=True)
+    yield where
+    subprocess.run(["umount", "-R", "-l", where], check=False)
+
+
+@pytest.fixture
+def host_mount():
+    """host_mount(fstype, target, *options): a mount on the host, unmounted afterwards."""
+    made = []
+
+    def mount(fstype, target, *options):
+        cmd = ["mount", "-t", fstype] + (["-o", ",".join(options)] if options else []) + [fstype, target]
+        subprocess.run(cmd, check=True)
+        made.append(target)
+        return target
+
+    yield mount
+    for target in reversed(made):
+        subprocess.run(["umount", "-l", target], check=False)

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from test_config_lib import Created, bundle, failed, mount_at, needs_root, out, parse_mountinfo, run  # noqa: F401
+from test_config_lib import (Created, bundle, failed, mount_at, needs_root, out, parse_mountinfo, run,  # noqa: F401
+                             shared_tmpfs)
 
 pytestmark = needs_root
 
@@ -68,15 +69,10 @@ APPLETS = ["true", "sh", "cat", "head", "grep", "touch", "mount", "umount", "ls"
 
 
 @pytest.fixture
-def shared_bundle(bundle, tmp_path):
-    """A bundle whose rootfs lives on a host tmpfs that is a shared mount (the host's "/" here is
-    private, which hides what rootfsPropagation does). Unmounted, with all below it, afterwards."""
-    where = str(tmp_path / "shared")
-    os.makedirs(where)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", where], check=True)
-    subprocess.run(["mount", "--make-shared", where], check=True)
+def shared_bundle(bundle, shared_tmpfs):
+    """A bundle whose rootfs (a few busybox applets) lives on a shared host tmpfs."""
     b = bundle()
-    rootfs = os.path.join(where, "rootfs")
+    rootfs = os.path.join(shared_tmpfs, "rootfs")
     for d in ("bin", "proc", "dev", "sys", "tmp", "mnt"):
         os.makedirs(os.path.join(rootfs, d))
     shutil.copy2("/bin/busybox", os.path.join(rootfs, "bin", "busybox"))
@@ -85,8 +81,7 @@ def shared_bundle(bundle, tmp_path):
     b.config["root"]["path"] = rootfs
     b.rootfs = rootfs
     b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] in ("/proc", "/dev")]
-    yield b
-    subprocess.run(["umount", "-R", "-l", where], check=False)
+    return b
 
 
 def _host_mounts_under(path):

@@ -1,0 +1,250 @@
+"""config.json "mounts", in order: binds (file, directory, recursive, read-only, relative
+source), tmpfs options, the kernel filesystems, the hybrid host's cgroup tree, mount flags seen
+at work (noexec, nodev), propagation options, recursive attributes (mount_setattr), relative
+destinations, and symlinked targets that point out of the rootfs."""
+
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from test_config_lib import (Created, bundle, failed, host_mount, mount_at, needs_root, out,  # noqa: F401
+                             parse_mountinfo, shared_tmpfs)
+
+pytestmark = needs_root
+
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_bind_a_file_creates_a_file_target(pyrun, bundle, tmp_path):
+    src = str(tmp_path / "hostfile")
+    _write(src, "from the host\n")
+    b = bundle()
+    b.add_mount("/etc/new/bound.conf", "bind", src, ["bind"])
+    assert out(pyrun, b, "stat -c %F /etc/new/bound.conf; cat /etc/new/bound.conf") == \
+        "regular file\nfrom the host\n"
+    assert os.path.isfile(os.path.join(b.rootfs, "etc/new/bound.conf"))
+
+
+def test_bind_a_directory_creates_the_target_path(pyrun, bundle, tmp_path):
+    src = tmp_path / "hostdir"
+    src.mkdir()
+    _write(str(src / "a"), "A")
+    b = bundle()
+    b.add_mount("/srv/deep/data", "bind", str(src), ["bind"])
+    assert out(pyrun, b, "ls /srv/deep/data; echo x > /srv/deep/data/b") == "a\n"
+    assert (src / "b").read_text() == "x\n"  # rw by default, and the host sees the write
+
+
+@pytest.mark.parametrize("option, sees_submount", [("bind", False), ("rbind", True)])
+def test_bind_and_rbind_of_a_tree_with_a_submount(pyrun, bundle, tmp_path, host_mount, option, sees_submount):
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    host_mount("tmpfs", str(src / "sub"), "size=1m")
+    _write(str(src / "sub" / "marker"), "on the submount")
+    b = bundle()
+    b.add_mount("/tree", "bind", str(src), [option])
+    assert ("marker" in out(pyrun, b, "ls /tree/sub")) == sees_submount
+
+
+def test_read_only_bind(pyrun, bundle, tmp_path):
+    src = tmp_path / "ro"
+    src.mkdir()
+    b = bundle()
+    b.add_mount("/ro", "bind", str(src), ["rbind", "ro"])
+    text = out(pyrun, b, "touch /ro/x 2>&1; echo rc=$?")
+    assert "Read-only file system" in text and "rc=1" in text
+    (src / "y").write_text("host still writes")  # the host's view of the source stays writable
+
+
+def test_bind_source_relative_to_the_bundle(pyrun, bundle):
+    b = bundle()
+    os.makedirs(os.path.join(b.path, "volumes/data"))
+    _write(os.path.join(b.path, "volumes/data/f"), "bundle relative\n")
+    b.add_mount("/data", "bind", "volumes/data", ["rbind"])
+    b.script("cat /data/f")
+    # Run from "/": the source is relative to the bundle, not to the runtime's cwd.
+    assert pyrun("run", "-b", b.path, pyrun.new_id(), cwd="/").stdout == "bundle relative\n"
+
+
+def test_bind_of_a_missing_source_is_a_clear_error(pyrun, bundle, tmp_path):
+    b = bundle()
+    b.add_mount("/data", "bind", str(tmp_path / "nope"), ["rbind"])
+    assert str(tmp_path / "nope") in failed(pyrun, b).stderr
+
+
+def test_tmpfs_size_and_mode(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["nosuid", "nodev", "size=1m", "mode=0710"])
+    text = out(pyrun, b, "stat -c %a /scratch; cat /proc/self/mountinfo")
+    assert text.startswith("710\n")
+    m = mount_at(parse_mountinfo(text.split("\n", 1)[1]), "/scratch")
+    assert m.fstype == "tmpfs"
+    assert {"size=1024k", "mode=710"} <= m.super_options
+    assert {"nosuid", "nodev"} <= m.options
+
+
+def test_mounts_are_made_in_order(pyrun, bundle, tmp_path):
+    """A later mount inside an earlier one lands on the earlier one, not in the rootfs below."""
+    src = tmp_path / "inner"
+    src.mkdir()
+    b = bundle()
+    b.add_mount("/data", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/data/inner", "bind", str(src), ["rbind"])
+    infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
+    points = [m.mountpoint for m in infos]
+    assert points.index("/data") < points.index("/data/inner")
+    assert mount_at(infos, "/data/inner").parent == mount_at(infos, "/data").id
+    assert not os.path.exists(os.path.join(b.rootfs, "data", "inner"))
+
+
+def test_kernel_filesystems_of_the_default_config(pyrun, bundle):
+    b = bundle()
+    text = out(pyrun, b, "cat /proc/self/mountinfo; echo ---; ls /dev/pts; ls /sys/class/net; echo $$")
+    infos, rest = text.split("---\n")
+    infos = parse_mountinfo(infos)
+    assert mount_at(infos, "/proc").fstype == "proc"
+    sys_ = mount_at(infos, "/sys")
+    assert sys_.fstype == "sysfs" and {"ro", "nosuid", "nodev", "noexec"} <= sys_.options
+    pts = mount_at(infos, "/dev/pts")
+    assert pts.fstype == "devpts" and {"gid=5", "mode=620", "ptmxmode=666"} <= pts.super_options
+    mq = mount_at(infos, "/dev/mqueue")
+    assert mq.fstype == "mqueue" and {"nosuid", "nodev", "noexec"} <= mq.options
+    assert mount_at(infos, "/dev/shm").fstype == "tmpfs"
+    # proc shows the container's pid namespace, devpts is a new instance, sysfs the new netns.
+    assert rest.split() == ["ptmx", "lo", "1"]
+
+
+def _host_cgroup_hierarchies():
+    return {m.mountpoint[len("/sys/fs/cgroup/"):]: m.fstype for m in parse_mountinfo("/proc/self/mountinfo")
+            if m.fstype in ("cgroup", "cgroup2") and m.mountpoint.startswith("/sys/fs/cgroup/")}
+
+
+def test_cgroup_mount_on_the_hybrid_host(pyrun, bundle):
+    hierarchies = _host_cgroup_hierarchies()
+    if not hierarchies:
+        pytest.skip("no cgroup v1/hybrid hierarchies under /sys/fs/cgroup on this host")
+    b = bundle()
+    text = out(pyrun, b, "cat /proc/self/mountinfo; echo ---; cat /sys/fs/cgroup/pids/cgroup.procs")
+    infos, procs = text.split("---\n")
+    infos = parse_mountinfo(infos)
+    top = mount_at(infos, "/sys/fs/cgroup")
+    assert top.fstype == "tmpfs" and "ro" in top.options
+    for name, fstype in hierarchies.items():
+        m = mount_at(infos, f"/sys/fs/cgroup/{name}")
+        assert m.fstype == fstype and "ro" in m.options, name
+        assert m.root == "/", f"{name}: the container's own cgroup is its root ({m.root})"
+    assert "1" in procs.split()  # the container's init is in the cgroup it sees
+
+
+def test_noexec_mount_refuses_to_execute(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/x", "tmpfs", "tmpfs", ["noexec", "size=4m"])
+    b.add_mount("/y", "tmpfs", "tmpfs", ["exec", "size=4m"])
+    text = out(pyrun, b, "cp /bin/busybox /x/true; cp /bin/busybox /y/true; /x/true 2>&1; echo x=$?; "
+                         "/y/true; echo y=$?")
+    assert "Permission denied" in text and "x=126" in text and "y=0" in text
+
+
+def test_nodev_mount_refuses_device_access(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/nodev", "tmpfs", "tmpfs", ["nodev", "size=1m"])
+    b.add_mount("/withdev", "tmpfs", "tmpfs", ["dev", "size=1m"])
+    b.linux["devices"] = [{"path": "/nodev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 0o666},
+                          {"path": "/withdev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 0o666}]
+    text = out(pyrun, b, "echo a > /nodev/null 2>&1; echo nodev=$?; echo a > /withdev/null; echo dev=$?")
+    assert "nodev=1" in text and "dev=0" in text
+
+
+def test_nosuid_is_set_on_the_mount(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/s", "tmpfs", "tmpfs", ["nosuid", "size=1m"])
+    b.add_mount("/t", "tmpfs", "tmpfs", ["suid", "size=1m"])
+    infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
+    assert "nosuid" in mount_at(infos, "/s").options
+    assert "nosuid" not in mount_at(infos, "/t").options
+
+
+@pytest.mark.parametrize("propagation, receives", [("rslave", True), ("rshared", True), ("rprivate", False)])
+def test_bind_propagation_option(pyrun, bundle, shared_tmpfs, host_mount, propagation, receives):
+    """A mount the host makes under a bind source after create reaches the container only
+    through a slave (or shared) bind."""
+    os.makedirs(os.path.join(shared_tmpfs, "sub"))
+    b = bundle()
+    b.add_mount("/vol", "bind", shared_tmpfs, ["rbind", propagation])
+    c = Created(pyrun, b)
+    try:
+        vol = mount_at(c.mountinfo(), "/vol")
+        assert bool(vol.tagged("master:") or vol.tagged("shared:")) == receives, vol.optional
+        host_mount("tmpfs", os.path.join(shared_tmpfs, "sub"), "size=1m")
+        assert any(m.mountpoint == "/vol/sub" for m in c.mountinfo()) == receives
+    finally:
+        c.delete()
+
+
+def test_bind_shared_option_does_not_leak_container_mounts_to_the_host(pyrun, bundle, shared_tmpfs):
+    b = bundle()
+    b.add_mount("/vol", "bind", shared_tmpfs, ["rbind", "rshared"])
+    b.add_mount("/vol/inner", "tmpfs", "tmpfs", ["size=1m"])
+    out(pyrun, b, "true")
+    assert not [m for m in parse_mountinfo("/proc/self/mountinfo") if m.mountpoint.startswith(shared_tmpfs + "/")]
+
+
+def test_recursive_read_only(pyrun, bundle, tmp_path, host_mount):
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    host_mount("tmpfs", str(src / "sub"), "size=1m")
+    b = bundle()
+    b.add_mount("/rro", "bind", str(src), ["rbind", "rro"])
+    b.add_mount("/ro", "bind", str(src), ["rbind", "ro"])
+    text = out(pyrun, b, "touch /rro/sub/x 2>&1; echo rro=$?; touch /ro/sub/y; echo ro=$?")
+    # rro covers the submount (mount_setattr AT_RECURSIVE); plain ro only the top mount.
+    assert "rro=1" in text and "Read-only file system" in text
+    assert "ro=0" in text
+
+
+def test_relative_destination_is_under_root(pyrun, bundle):
+    b = bundle()
+    b.add_mount("reldir/x", "tmpfs", "tmpfs", ["size=1m"])
+    infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
+    assert mount_at(infos, "/reldir/x").fstype == "tmpfs"
+
+
+@pytest.mark.parametrize("link", ["/etc", "../../../../../../../../etc"])
+def test_symlinked_target_pointing_out_of_the_rootfs_stays_inside(pyrun, bundle, tmp_path, link):
+    """rootfs/mnt -> /etc (or ../../etc): the mount lands on the rootfs's /etc, never the host's."""
+    name = f"pyrun-escape-{uuid.uuid4().hex[:8]}"
+    src = tmp_path / "file"
+    src.write_text("bound\n")
+    b = bundle()
+    os.symlink(link, os.path.join(b.rootfs, "mnt"))
+    host_etc = sorted(os.listdir("/etc"))
+    b.add_mount("/mnt", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount(f"/mnt/{name}/f", "bind", str(src), ["bind"])
+    c = Created(pyrun, b)
+    try:
+        infos = c.mountinfo()
+        assert mount_at(infos, "/etc").fstype == "tmpfs"
+        assert mount_at(infos, f"/etc/{name}/f").mountpoint == f"/etc/{name}/f"
+        assert os.path.islink(os.path.join(b.rootfs, "mnt"))
+    finally:
+        c.delete()
+    assert not os.path.exists(f"/etc/{name}")
+    assert sorted(os.listdir("/etc")) == host_etc
+    host = [m.mountpoint for m in parse_mountinfo("/proc/self/mountinfo")]
+    assert "/etc" not in host and f"/etc/{name}/f" not in host
+
+
+def test_symlinked_bind_source_directory_is_followed_on_the_host(pyrun, bundle, tmp_path):
+    """A bind's source is a host path: symlinks in it are the host's to follow."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "f").write_text("real\n")
+    os.symlink(str(real), str(tmp_path / "link"))
+    b = bundle()
+    b.add_mount("/v", "bind", str(tmp_path / "link"), ["rbind"])
+    assert out(pyrun, b, "cat /v/f") == "real\n"
