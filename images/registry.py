@@ -298,7 +298,13 @@ class Client:
                 out.truncate(have)
                 if progress:
                     progress.start(digest, size, have)
+                got = have
                 while chunk := resp.read(_CHUNK):
+                    got += len(chunk)
+                    if size is not None and got > size:
+                        out.truncate(0)
+                        raise RegistryError(f"blob {digest} of {self.host}/{repo}: more than the {size} bytes "
+                                            f"its descriptor says")
                     out.write(chunk)
                     if progress:
                         progress.advance(len(chunk))
