@@ -203,6 +203,18 @@ NOT_HERE = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.
             "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
 
 
+def shim_socket(cmdline):
+    """The socket a containerd-shim-runc-v2 listens on, from its command line (containerd 1.6:
+    /run/containerd/s/<sha256 of address/namespace/id>)."""
+    import hashlib
+    args = cmdline.split("\0")
+    try:
+        address, namespace, cid = (args[args.index(flag) + 1] for flag in ("-address", "-namespace", "-id"))
+    except (ValueError, IndexError):
+        return None
+    return "/run/containerd/s/" + hashlib.sha256(f"{address}/{namespace}/{cid}".encode()).hexdigest()
+
+
 class Containerd:
     """A private containerd daemon and ctr bound to it, in one namespace of its own."""
 
@@ -287,8 +299,14 @@ class Containerd:
                 self.proc.wait()
         # Shims outlive the daemon; ours name our private socket on their command line, and the
         # runtime calls they made name our dir (--log <bundle>/log.json).
-        kill_pids(pids_whose_cmdline_has(self.sock))
+        shims = pids_whose_cmdline_has(self.sock)
+        sockets = [shim_socket(cmdline_of(pid)) for pid in shims]
+        kill_pids(shims)
         kill_pids(pids_whose_cmdline_has(self.dir))
+        for path in sockets:
+            # A killed shim cannot remove its socket; it sits in the shared /run/containerd/s.
+            if path and os.path.exists(path):
+                os.unlink(path)
         remove_cgroup_trees(self.namespace)
 
 
