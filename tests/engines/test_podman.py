@@ -101,6 +101,17 @@ def test_podman_detached_exec_signals_stop_rm(podman, same_as_runc):
     same_as_runc("states", states)
 
 
+def test_podman_stop_falls_back_to_kill(podman, same_as_runc):
+    """stop on a pid 1 without a TERM handler: podman sends TERM (ignored), then KILL; exit code 137."""
+    name = start_detached(podman, "stopkill", "sleep", "1000")
+    proc = podman("stop", "--time", "1", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    state = podman.inspect(name)["State"]
+    result = (state["Status"], state["ExitCode"])
+    assert result == ("exited", 137), podman.explain(name)
+    same_as_runc("state", result)
+
+
 def test_podman_run_it(podman, same_as_runc):
     """run -it and exec -it under a pty: the console socket, the tty, the exit code."""
     name = podman.new_name("tty")
