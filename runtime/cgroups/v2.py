@@ -426,7 +426,9 @@ class V2Manager:
 
     def update(self, resources):
         merged = common.merge_resources(self.resources, resources)
-        need = needed_controllers(resources)
+        # whole sections, merged: swap is converted against the limit, which the update may not repeat
+        touched = {key: merged[key] for key in resources if key != "devices"}
+        need = needed_controllers(touched)
         if need:
             missing = set(need) - set(read(self.path, "cgroup.controllers").split())
             if missing:
@@ -435,7 +437,7 @@ class V2Manager:
                 for part in os.path.relpath(self.path, CGROUP_ROOT).split("/"):
                     self._enable(current, need)
                     current = os.path.join(current, part)
-        write_resources(self.path, resources, updating=True)
+        write_resources(self.path, touched, updating=True)
         if resources.get("devices") is not None:
             from runtime.cgroups.devices import effective_rules
             self.device_rules = effective_rules(resources["devices"], self.redefined)

@@ -184,6 +184,12 @@ def test_update_and_check_before_update(managers, spawn):
     with pytest.raises(CgroupError, match="checkBeforeUpdate"):
         m.update({"memory": {"limit": 8192, "checkBeforeUpdate": True}})
     assert int(read(f"{m.paths['memory']}/memory.limit_in_bytes")) == 128 * MiB
+    # swap alone, then a limit above the old memory+swap: written in the order the kernel accepts
+    m.update({"memory": {"swap": 160 * MiB}})
+    assert int(read(f"{m.paths['memory']}/memory.memsw.limit_in_bytes")) == 160 * MiB
+    m.update({"memory": {"limit": 200 * MiB, "swap": 256 * MiB}})
+    assert int(read(f"{m.paths['memory']}/memory.limit_in_bytes")) == 200 * MiB
+    assert int(read(f"{m.paths['memory']}/memory.memsw.limit_in_bytes")) == 256 * MiB
     # devices: a rule added on update shows up, through the minimal transition
     m.update({"devices": [{"allow": True, "type": "b", "major": 7, "minor": 0, "access": "r"}]})
     assert "b 7:0 r" in read(f"{m._path('devices')}/devices.list")

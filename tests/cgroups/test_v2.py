@@ -224,6 +224,10 @@ def test_update_merges_and_checks_before_update(managers, spawn):
     with pytest.raises(CgroupError, match="checkBeforeUpdate"):
         m.update({"memory": {"limit": 8192, "checkBeforeUpdate": True}})
     assert read(f"{m.path}/memory.max").strip() == str(128 * MiB)
+    # swap alone: converted against the saved limit (memory.swap.max = swap - limit)
+    if os.path.exists(f"{m.path}/memory.swap.max"):
+        m.update({"memory": {"swap": 160 * MiB}})
+        assert read(f"{m.path}/memory.swap.max").strip() == str(32 * MiB)
 
 
 @pytest.mark.parametrize("clone_into", [False, True], ids=["fork", "clone3-into-cgroup"])
