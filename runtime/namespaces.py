@@ -73,6 +73,7 @@ def plan(config):
                 raise SetupError(f"namespace {type_} path {path}: {err.strerror}") from None
             join[type_] = fd
             _check_ns_type(fd, type_, path)
+        _check_not_host(config, join)
     except BaseException:
         for fd in join.values():
             os.close(fd)
@@ -92,6 +93,35 @@ def _check_ns_type(fd, type_, path):
 
 
 _NS_GET_NSTYPE = 0xB703
+
+# Settings written into a namespace: with the runtime's own namespace joined by path they would
+# change the host (runc refuses net.* sysctls there; the same holds for ipc and uts).
+_IPC_SYSCTLS = ("kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+                "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced")
+
+
+def _check_not_host(config, join):
+    lin = config.get("linux") or {}
+    wants = {}
+    for key in lin.get("sysctl") or {}:
+        if key.startswith("net."):
+            wants.setdefault("network", f"linux.sysctl[{key!r}]")
+        elif key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
+            wants.setdefault("ipc", f"linux.sysctl[{key!r}]")
+        elif key.startswith("kernel.") and key[7:] in ("hostname", "domainname"):
+            wants.setdefault("uts", f"linux.sysctl[{key!r}]")
+    for field in ("hostname", "domainname"):
+        if config.get(field):
+            wants.setdefault("uts", field)
+    for type_, what in wants.items():
+        fd = join.get(type_)
+        if fd is None:
+            continue
+        own = os.stat(f"/proc/self/ns/{TYPES[type_][1]}")
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino):
+            raise ConfigError(f"config.json: {what}: not allowed in the host's {type_} namespace "
+                              f"(linux.namespaces joins it by path)")
 
 
 def join(ns_plan):
