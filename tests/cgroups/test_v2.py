@@ -203,6 +203,9 @@ def test_device_filter_denies_an_open(managers, spawn, tmp_path):
     ({"unified": {"../cgroup.procs": "1"}}, "plain file name"),
     ({"unified": {"nosuch.max": "1"}}, "nosuch"),
     ({"memory": {"limit": 64 * MiB, "swap": 32 * MiB}}, "linux.resources.memory.swap"),
+    ({"rdma": {"nosuchdev0": {"hcaHandles": 1}}}, "linux.resources.rdma"),
+    ({"hugepageLimits": [{"pageSize": "3MB", "limit": 0}]}, "linux.resources.hugepageLimits"),
+    ({"network": {"classID": 7}}, "linux.resources.network"),
 ])
 def test_a_failed_create_names_the_field_and_leaves_nothing(managers, resources, field):
     top = unique_id()
