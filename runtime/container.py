@@ -153,6 +153,23 @@ def destroy(record, g, manager=None):
                            lambda msg: log.warning(g, msg))
 
 
+def forward_signals(pid):
+    """Foreground run/exec: every signal we can catch goes on to the container's process."""
+    def forward(sig, _frame):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    for sig in range(1, signal.NSIG):
+        if sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGWINCH):
+            continue
+        try:
+            signal.signal(sig, forward)
+        except (OSError, ValueError, RuntimeError):
+            pass
+
+
 def wait_for_exit_status(pid):
     """For the foreground run: reap our child init and turn its status into an exit code."""
     while True:

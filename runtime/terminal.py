@@ -16,47 +16,55 @@ from runtime.rootfs import paths
 TIOCSCTTY = 0x540E
 TIOCSWINSZ = 0x5414
 TIOCGWINSZ = 0x5413
-TIOCGPTN = 0x80045430
 TIOCSPTLCK = 0x40045431
 TIOCGPTPEER = 0x5441
 
 
 class Console:
-    __slots__ = ("slave",)
+    """A pty opened in the container's devpts: master (for the caller) and slave (for the process)."""
 
-    def __init__(self, slave):
+    __slots__ = ("master", "slave")
+
+    def __init__(self, master, slave):
+        self.master = master
         self.slave = slave
 
 
-def setup_console(rootfs, console_sock, size=None):
-    """In the init, before pivot_root: open a pty in the container's devpts, bind its slave on
-    /dev/console, send the master over console_sock. Returns the Console (the slave fd)."""
-    if console_sock is None:
-        raise SetupError("process.terminal is true but no --console-socket was given")
-    ptmx = paths.secure_join(rootfs, "/dev/pts/ptmx")
+def open_pty(root, size=None):
+    """Open a pty from the devpts under root (the rootfs before pivot_root, or "/" inside)."""
+    ptmx = paths.secure_join(root, "/dev/pts/ptmx")
     if not os.path.exists(ptmx):
-        ptmx = paths.secure_join(rootfs, "/dev/ptmx")
+        ptmx = paths.secure_join(root, "/dev/ptmx")
     try:
         master = os.open(ptmx, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as err:
         raise SetupError(f"open {ptmx}: {err.strerror} (is devpts mounted at /dev/pts?)") from None
     fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
+    # TIOCGPTPEER opens the slave through the master: no path lookup the container could redirect.
     slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
-    number = struct.unpack("I", fcntl.ioctl(master, TIOCGPTN, struct.pack("I", 0)))[0]
     if size:
         set_size(master, size.get("height", 0), size.get("width", 0))
-    console = paths.make_target(rootfs, "/dev/console", False)
-    fd = paths.open_checked(rootfs, console)
+    return Console(master, slave)
+
+
+def setup_console(rootfs, console_sock, size=None):
+    """In the init, before pivot_root: open a pty in the container's devpts, bind its slave on
+    /dev/console, send the master over console_sock. Returns the Console (its slave stays open)."""
+    if console_sock is None:
+        raise SetupError("process.terminal is true but no --console-socket was given")
+    console = open_pty(rootfs, size)
+    target = paths.make_target(rootfs, "/dev/console", False)
+    fd = paths.open_checked(rootfs, target)
     try:
-        linux.mount(os.path.join(os.path.dirname(ptmx), str(number)) if ptmx.endswith("pts/ptmx")
-                    else f"/proc/self/fd/{slave}", paths.proc_path(fd), None, linux.MS_BIND)
+        linux.mount(f"/proc/self/fd/{console.slave}", paths.proc_path(fd), None, linux.MS_BIND)
     finally:
         os.close(fd)
     try:
-        send_fd(console_sock, master, b"/dev/ptmx")
+        send_fd(console_sock, console.master, b"/dev/ptmx")
     finally:
-        os.close(master)
-    return Console(slave)
+        os.close(console.master)
+        console.master = None
+    return console
 
 
 def become_stdio(console):

@@ -13,7 +13,6 @@ OPTIONS = create.OPTIONS + [
 
 def main(g, opts, args):
     import os
-    import signal
     import socket
     from runtime import container
     from runtime.commands import common
@@ -33,19 +32,7 @@ def main(g, opts, args):
         return 0
     pid = record.pid
 
-    def forward(sig, _frame):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-    for sig in range(1, signal.NSIG):
-        if sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGWINCH):
-            continue
-        try:
-            signal.signal(sig, forward)
-        except (OSError, ValueError, RuntimeError):
-            pass
+    container.forward_signals(pid)
     master = None
     if (record.config.get("process") or {}).get("terminal"):
         from runtime import terminal

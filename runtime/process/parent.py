@@ -125,7 +125,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
             owner="", config=config, cgroup=manager.saved() if manager is not None else None)
         state.save(record)
         if pid_file:
-            _write_pid_file(pid_file, init_pid)
+            write_pid_file(pid_file, init_pid)
         return Created(record, manager)
     except BaseException:
         ns.close()
@@ -204,7 +204,7 @@ def _write_id_maps(pid, config):
             raise SetupError(f"write /proc/{pid}/{name}: {err.strerror}") from None
 
 
-def _write_pid_file(path, pid):
+def write_pid_file(path, pid):
     """The bare pid, no newline (containerd parses it with Atoi), replaced atomically."""
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")

@@ -1,0 +1,49 @@
+"""pyrun exec: run a new process inside a running container."""
+
+from runtime.cli import Option
+
+USAGE = "pyrun exec [command options] <container-id> <command> [command options]  || -p process.json <container-id>"
+OPTIONS = [
+    Option("--console-socket", kind="value", help="path to an AF_UNIX socket which will receive the pty master"),
+    Option("--cwd", kind="value", help="current working directory in the container"),
+    Option("--env", "-e", kind="list", help="set environment variables"),
+    Option("--tty", "-t", help="allocate a pseudo-TTY"),
+    Option("--user", "-u", kind="value", help="UID (format: <uid>[:<gid>])"),
+    Option("--additional-gids", "-g", kind="list", help="additional gids"),
+    Option("--process", "-p", kind="value", help="path to the process.json"),
+    Option("--detach", "-d", help="detach from the container's process"),
+    Option("--pid-file", kind="value", help="specify the file to write the process id to"),
+    Option("--process-label", kind="value", help="set the asm process label for the process commonly used with selinux"),
+    Option("--apparmor", kind="value", help="set the apparmor profile for the process"),
+    Option("--no-new-privs", help="set the no new privileges value for the process"),
+    Option("--cap", "-c", kind="list", help="add a capability to the bounding set for the process"),
+    Option("--preserve-fds", kind="value", default="0", help="pass N additional file descriptors to the container"),
+    Option("--ignore-paused", help="allow exec in a paused container"),
+    Option("--cgroup", kind="list", help="run the process in an (existing) sub-cgroup(s)"),
+]
+# The command after the container id is the container's, options and all.
+STOP_AT_FIRST_ARG = True
+
+
+def main(g, opts, args):
+    from runtime.errors import PyrunError
+    try:
+        return _exec(g, opts, args)
+    except PyrunError as err:
+        err.exit_code = 255   # runc exits 255 when exec fails
+        raise
+
+
+def _exec(g, opts, args):
+    import os
+    from runtime import state
+    from runtime.errors import UsageError
+    from runtime.process import exec_parent
+    if not args:
+        raise UsageError('"pyrun exec" requires a minimum of 1 argument')
+    container_id, command = args[0], args[1:]
+    if not command and not opts.process:
+        raise UsageError("exec: no command given: pass the command after the container id, or --process")
+    record = state.load(g.root, container_id)
+    process = exec_parent.process_config(record.config, opts, command)
+    return exec_parent.execute(g, record, process, opts)

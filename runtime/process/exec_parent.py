@@ -1,0 +1,155 @@
+"""The runtime's side of exec: the process to run (from --process or from the container's own
+process with the command-line overrides), forking the tenant, placing it in the container's
+cgroup, and then either leaving it to the caller (--detach, pid file) or waiting for it,
+forwarding signals and exiting with its status.
+"""
+
+import copy
+import os
+import signal
+
+from runtime import container, linux, state
+from runtime.errors import InvalidState, SetupError, UsageError
+from runtime.process import sync, tenant
+
+
+def process_config(config, opts, command):
+    """The process.json of this exec: --process, or the container's process with overrides (runc's rules)."""
+    if opts.process:
+        from spec.validate import load_process
+        return load_process(opts.process)
+    process = copy.deepcopy(config.get("process") or {})
+    process["args"] = list(command)
+    process["terminal"] = bool(opts.tty)
+    process.pop("consoleSize", None)
+    if opts.cwd:
+        process["cwd"] = opts.cwd
+    if opts.env:
+        process["env"] = list(process.get("env") or []) + list(opts.env)
+    if opts.user:
+        uid, _, gid = opts.user.partition(":")
+        user = process.setdefault("user", {})
+        try:
+            user["uid"] = int(uid)
+            if gid:
+                user["gid"] = int(gid)
+        except ValueError:
+            raise UsageError(f"invalid --user {opts.user!r}: numeric UID[:GID] expected") from None
+    if opts.additional_gids:
+        try:
+            process.setdefault("user", {})["additionalGids"] = [int(g) for g in opts.additional_gids]
+        except ValueError:
+            raise UsageError("invalid --additional-gids: numbers expected") from None
+    if opts.no_new_privs:
+        process["noNewPrivileges"] = True
+    if opts.apparmor:
+        process["apparmorProfile"] = opts.apparmor
+    if opts.process_label:
+        process["selinuxLabel"] = opts.process_label
+    if opts.cap:
+        caps = process.setdefault("capabilities", {})
+        for cap in opts.cap:
+            for key in ("bounding", "effective", "permitted"):
+                caps.setdefault(key, []).append(cap)
+            if caps.get("inheritable") is not None:
+                # Ambient needs inheritable; runc adds to both only when the spec had inheritable.
+                caps["inheritable"].append(cap)
+                caps.setdefault("ambient", []).append(cap)
+    return process
+
+
+def execute(g, record, process, opts):
+    manager = container.manager_of(record)
+    st = state.status(record, manager)
+    if st == "stopped":
+        raise InvalidState("cannot exec in a stopped container")
+    if st == "paused" and not opts.ignore_paused:
+        raise InvalidState("cannot exec in a paused container")
+    from runtime import lsm
+    from runtime.process import sched
+    lsm.check({"process": process, "linux": {}})
+    sched.check({"process": process, "linux": {}})
+    preserve = int(opts.preserve_fds or 0)
+    console_sock = ours = None
+    if process.get("terminal"):
+        if opts.console_socket:
+            from runtime import terminal
+            console_sock = terminal.connect(opts.console_socket)
+        elif opts.detach:
+            raise UsageError("cannot allocate tty if runc will detach without setting console socket")
+        else:
+            import socket
+            ours, console_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ns_fds = tenant.container_namespaces(record.pid)
+    if not state.init_alive(record):
+        raise InvalidState("cannot exec in a stopped container")
+    plan = tenant.Plan(process, record.config or {}, ns_fds, console_sock, preserve,
+                       os.path.join(g.root, "seccomp-cache"))
+    linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)   # the tenant is re-parented to us
+    parent_end, child_end = sync.pair()
+    child_pid = os.fork()
+    if child_pid == 0:
+        parent_end.close()
+        tenant.run_child(plan, child_end)
+    child_end.close()
+    for _, fd in ns_fds:
+        os.close(fd)
+    if console_sock is not None:
+        console_sock.close()
+    pid = None
+    try:
+        msg = parent_end.recv()
+        _reap(child_pid)
+        if msg is None or msg["type"] == "error":
+            raise SetupError(msg["message"] if msg else "exec: the namespace child died")
+        pid = msg["pid"]
+        affinity = process.get("execCPUAffinity") or {}
+        if affinity.get("initial"):
+            sched.apply_initial_affinity(affinity, pid)   # before it joins the cgroup (spec 1.2)
+        if manager is not None:
+            manager.apply(pid)
+        parent_end.send("continue")
+        master = None
+        if ours is not None:
+            from runtime import terminal
+            master = terminal.receive_fd(ours)
+        msg = parent_end.recv()    # end of file: the tenant exec'd (the channel is close-on-exec)
+        if msg is not None and msg["type"] == "error":
+            _reap(pid)
+            pid = None
+            raise SetupError(msg["message"])
+    except BaseException:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+        raise
+    finally:
+        parent_end.close()
+    if opts.pid_file:
+        from runtime.process.parent import write_pid_file
+        write_pid_file(opts.pid_file, pid)
+    if opts.detach:
+        return 0
+    container.forward_signals(pid)
+    if master is not None:
+        from runtime import terminal
+        terminal.proxy(master, lambda: _alive(pid))
+    return container.wait_for_exit_status(pid)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return state.process_start_time(pid) is not None
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

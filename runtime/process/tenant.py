@@ -1,0 +1,117 @@
+"""A process that `exec` adds to a running container (youki calls it a tenant).
+
+The runtime forks a child that joins every namespace of the container's init (the user
+namespace first, the mount namespace last, which also makes the container's root our root and
+resets our cwd into it), and forks the tenant there, so it is inside the container's pid
+namespace too. The runtime puts the tenant into the container's cgroup before it runs anything
+of the user's, then the tenant applies its process attributes and execs. The sync channel is
+close-on-exec: end of file means execve succeeded; an error message means it did not.
+"""
+
+import os
+
+from runtime import linux, namespaces
+from runtime.errors import PyrunError, SetupError
+from runtime.process import setup
+
+
+def container_namespaces(pid):
+    """[(type, fd)] of the init's namespaces that differ from ours, in join order."""
+    joined = []
+    for type_ in namespaces.JOIN_ORDER:
+        name = namespaces.TYPES[type_][1]
+        theirs = f"/proc/{pid}/ns/{name}"
+        try:
+            if os.stat(theirs).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
+                continue
+            joined.append((type_, os.open(theirs, os.O_RDONLY | os.O_CLOEXEC)))
+        except FileNotFoundError:
+            continue  # a kernel without this namespace type
+    return joined
+
+
+class Plan:
+    """What the tenant needs, fixed before the fork."""
+
+    def __init__(self, process, container_config, ns_fds, console_sock, preserve_fds, seccomp_cache):
+        self.process = process
+        self.config = container_config
+        self.ns_fds = ns_fds
+        self.console_sock = console_sock
+        self.preserve_fds = preserve_fds
+        self.seccomp_cache = seccomp_cache
+
+
+def run_child(plan, chan):
+    """In the forked child: join the namespaces, fork the tenant, report its pid, exit."""
+    try:
+        prepared = _prepare(plan)
+        namespaces.join(namespaces.Plan(set(), plan.ns_fds))
+        pid = os.fork()
+        if pid == 0:
+            _tenant(plan, prepared, chan)
+        chan.send("pid", pid=pid)
+    except BaseException as err:
+        _report(chan, err)
+        os._exit(1)
+    os._exit(0)
+
+
+def _prepare(plan):
+    """Everything that reads host files, done before setns into the mount namespace."""
+    prepared = setup.prepare(plan.process, (plan.config.get("linux") or {}).get("seccomp"),
+                             seccomp_cache=plan.seccomp_cache)
+    from runtime import capabilities, lsm, terminal  # noqa: F401  (used after setns)
+    from runtime.process import sched  # noqa: F401
+    return prepared
+
+
+def _tenant(plan, prepared, chan):
+    try:
+        linux.prctl(linux.PR_SET_DUMPABLE, 0)   # never let the container reach us through /proc
+        setup.reset_signals()
+        chan.expect("continue")                 # we are in the container's cgroup
+        process = plan.process
+        os.setsid()
+        if process.get("terminal"):
+            from runtime import terminal
+            console = terminal.open_pty("/", process.get("consoleSize"))
+            terminal.send_fd(plan.console_sock, console.master, b"/dev/ptmx")
+            os.close(console.master)
+            plan.console_sock.close()
+            terminal.become_stdio(console)
+        lin = plan.config.get("linux") or {}
+        setup.set_oom_score_adj(process)
+        setup.set_rlimits(process)
+        setup.apply_scheduling(process, lin)
+        if process.get("execCPUAffinity", {}).get("final"):
+            from runtime.process import sched
+            sched.apply_final_affinity(process["execCPUAffinity"])
+        if prepared.seccomp is not None and not prepared.no_new_privs:
+            setup.load_seccomp(prepared)
+        from runtime import capabilities
+        capabilities.drop_bounding(prepared.caps)
+        setup.set_user(process)
+        cwd = process.get("cwd") or "/"
+        try:
+            os.chdir(cwd)
+        except OSError as err:
+            raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
+        path = setup.find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
+        setup.apply_security(prepared)
+        if prepared.seccomp is not None and prepared.no_new_privs:
+            setup.load_seccomp(prepared)
+        setup.reset_signals()
+        setup.close_fds_from(3 + plan.preserve_fds)
+        setup.execute(path, process["args"], prepared.env)
+    except BaseException as err:
+        _report(chan, err)
+    os._exit(255)
+
+
+def _report(chan, err):
+    message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+    try:
+        chan.send("error", message=message)
+    except OSError:
+        pass
