@@ -31,10 +31,11 @@ class Plan:
 
     def __init__(self, new, join):
         self.new = new        # set of types to create
-        self.join = join      # list of (type, fd), in JOIN_ORDER
+        self.join = join      # list of (type, fd), in JOIN_ORDER; emptied by close()
+        self.joined = {t for t, _ in join}  # the types joined by path, kept after close()
 
     def has(self, type_):
-        return type_ in self.new or any(t == type_ for t, _ in self.join)
+        return type_ in self.new or type_ in self.joined
 
     def unshare_flags(self, exclude=()):
         flags = 0
