@@ -9,15 +9,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
+from tests.vm.host import is_pure_cgroup_v2
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from tests.vm.host import is_pure_cgroup_v2  # noqa: E402
-
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python3")
 VM_TIMEOUT = 600          # the whole VM step, boot retries included; CI's budget is well under this
 PYTEST_ARGS = ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "cgroupv2"]

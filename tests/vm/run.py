@@ -153,7 +153,8 @@ class _Echo:
 
 
 def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, echo):
-    """One qemu run. Returns ("exit", code), ("hung", why) or ("failed", why)."""
+    """One qemu run, killed and reaped before this returns. Returns ("exit", (code, boot_seconds)),
+    ("timeout", boot_seconds), ("hung", why) for a boot worth retrying, or ("failed", why)."""
     for name in ("stdout", "stderr", "status", "console"):
         open(os.path.join(jobdir, name), "wb").close()
     echoer = _Echo(jobdir) if echo else None
