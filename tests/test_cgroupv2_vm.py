@@ -34,12 +34,16 @@ def cgroupv2_tests_on_host():
 
 
 def summary_counts(output):
-    """{'passed': 5, 'skipped': 1, ...} from pytest's last summary line."""
+    """{'passed': 5, 'skipped': 1, ..., 'seconds': 36.6} from pytest's last summary line."""
     lines = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed|skipped|error|no tests)", line)]
     if not lines:
         return {}
-    return {kind.rstrip("s") if kind == "errors" else kind: int(n)
-            for n, kind in re.findall(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)", lines[-1])}
+    counts = {kind.rstrip("s") if kind == "errors" else kind: int(n)
+              for n, kind in re.findall(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)", lines[-1])}
+    took = re.search(r" in ([\d.]+)s", lines[-1])
+    if took:
+        counts["seconds"] = float(took.group(1))
+    return counts
 
 
 @pytest.mark.timeout(VM_TIMEOUT + 120)
@@ -74,3 +78,11 @@ def test_cgroupv2_tests_pass_inside_the_vm(record_property):
     ran = sum(counts.get(k, 0) for k in ("passed", "skipped", "xfailed", "xpassed"))
     assert ran == len(ids), f"the VM ran {ran} tests, the host collected {len(ids)}; {report}\n{output[-6000:]}"
     assert counts.get("passed", 0) > 0, f"every cgroupv2 test skipped inside the VM; {report}\n{output[-6000:]}"
+
+
+def test_summary_counts_reads_pytest_summary_lines():
+    assert summary_counts("..F\n==== 1 failed, 23 passed, 2 skipped, 1 deselected in 36.60s (0:00:36) ====\n") == \
+        {"failed": 1, "passed": 23, "skipped": 2, "deselected": 1, "seconds": 36.6}
+    assert summary_counts("SKIPPED [1] x.py:3: 5 passed elsewhere\n3 passed, 1 error in 2.00s\n") == \
+        {"passed": 3, "error": 1, "seconds": 2.0}
+    assert summary_counts("no tests ran in 0.50s\n") == {}
