@@ -71,6 +71,13 @@ def umoci_layout(tmp_path_factory):
     os.setxattr(motd, "user.test", b"value")
     os.utime(motd, (1_500_000_000, 1_500_000_000))
     os.symlink("motd", os.path.join(rootfs, "etc", "motd.link"))
+    capped = os.path.join(rootfs, "bin", "capped")
+    with open(capped, "wb") as f:
+        f.write(b"#!/bin/sh\n")
+    os.chmod(capped, 0o4755)
+    # A binary xattr: file capabilities (vfs_cap_data rev 2, CAP_NET_RAW permitted + effective).
+    import struct
+    os.setxattr(capped, "security.capability", struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0))
     os.link(motd, os.path.join(rootfs, "etc", "motd.hard"))
     os.mkfifo(os.path.join(rootfs, "run", "fifo"))
     os.mknod(os.path.join(rootfs, "dev", "null0"), 0o666 | 0o020000, os.makedev(1, 3))

@@ -32,6 +32,10 @@ def test_unpack_matches_umoci(umoci_layout, store, tmp_path):
     assert os.path.samefile(os.path.join(ours, "etc", "motd"), os.path.join(ours, "etc", "motd.hard"))
     assert os.readlink(os.path.join(ours, "etc", "motd.link")) == "motd"
     assert os.stat(os.path.join(ours, "dev", "null0")).st_rdev == os.makedev(1, 3)
+    import struct
+    capped = os.path.join(ours, "bin", "capped")
+    assert os.getxattr(capped, "security.capability") == struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0)
+    assert os.stat(capped).st_mode & 0o7777 == 0o4755
 
 
 @pytest.mark.parametrize("fmt", ["oci-archive", "docker-archive"])
