@@ -201,13 +201,24 @@ def _initramfs_entries(modules_root, module_paths):
 
 
 def prepare(directory=None):
-    """The kernel and initramfs, fetched and built on first use (idempotent, safe to race)."""
+    """The kernel and initramfs, fetched and built on first use (idempotent, safe to race).
+    The kernel is fetched once and kept: remove the cache directory to take a newer one."""
     directory = directory or cache_dir()
+    try:
+        return _prepare(directory)
+    except OSError as e:
+        raise CacheError(f"{directory}: {e}") from e
+
+
+def _prepare(directory):
     if not os.path.exists(BUSYBOX):
         raise CacheError(f"{BUSYBOX} is missing: install busybox-static (setup.sh does)")
     kernel_dir = os.path.join(directory, "kernel")
     with _locked(directory):
         if not os.path.exists(os.path.join(kernel_dir, "release")):
+            for stale in os.listdir(directory):   # left by a first use that was killed midway
+                if stale.startswith(".kernel-"):
+                    shutil.rmtree(os.path.join(directory, stale), ignore_errors=True)
             for tool in ("apt-get", "dpkg-deb", "depmod"):
                 if shutil.which(tool) is None:
                     raise CacheError(f"{tool} not found: the VM cache needs apt, dpkg and kmod")

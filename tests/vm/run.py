@@ -265,7 +265,11 @@ def main(args=None):
     # SIGTERM unwinds like Ctrl-C, so run_in_vm's cleanup kills qemu and removes the job dir.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if opts.prepare:
-        image = cache.prepare()
+        try:
+            image = cache.prepare()
+        except cache.CacheError as e:
+            print(f"pyrun-vm: {e}", file=sys.stderr)
+            return 125
         print(f"kernel {image.kernel_version}: {image.vmlinux}\ninitramfs: {image.initramfs}")
         return 0
     if not opts.command:

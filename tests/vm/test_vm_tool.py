@@ -144,6 +144,33 @@ def test_hidden_paths_are_the_ones_under_guest_tmpfs(tmp_path):
         run.hidden_paths([str(odd)])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the VM cache in /var/cache)")
+def test_prepare_is_idempotent_and_rebuilds_the_initramfs_when_init_changes(tmp_path, monkeypatch):
+    kernel_dir = os.path.dirname(cache.prepare().vmlinux)     # fetched once, shared with the real cache
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    os.symlink(kernel_dir, directory / "kernel")
+    first = cache.prepare(str(directory))
+    assert cache.prepare(str(directory)) == first
+    changed = tmp_path / "init.sh"
+    changed.write_text(open(cache.GUEST_INIT).read() + "# changed\n")
+    monkeypatch.setattr(cache, "GUEST_INIT", str(changed))
+    second = cache.prepare(str(directory))
+    assert second.initramfs != first.initramfs and not os.path.exists(first.initramfs)
+    unpacked = tmp_path / "initramfs"
+    unpacked.mkdir()
+    with open(second.initramfs, "rb") as f:
+        subprocess.run(["cpio", "-idm", "--quiet"], stdin=f, cwd=unpacked, check=True)
+    assert (unpacked / "init").read_text().endswith("# changed\n")
+    order = (unpacked / "modules" / "order").read_text().split()
+    assert {f"{m}.ko" for m in cache.BOOT_MODULES} <= set(order)
+    assert order.index("netfs.ko") < order.index("9pnet.ko") < order.index("9p.ko")
+    assert order.index("virtio_ring.ko") < order.index("virtio.ko") < order.index("virtio_pci.ko")
+    for module in order:
+        assert (unpacked / "modules" / module).stat().st_size > 0
+    assert os.access(unpacked / "bin" / "busybox", os.X_OK)
+
+
 # --- real boots --------------------------------------------------------------------------------
 
 @needs_vm
