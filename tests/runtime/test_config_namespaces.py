@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import PYRUN, Runtime
+from testlib import PYRUN, Runtime
 from test_config_lib import Created, bundle, failed, host_ns_inode, needs_root, out, run  # noqa: F401
 
 pytestmark = needs_root
@@ -240,10 +240,9 @@ def test_user_namespace_devices_are_bound_from_the_host(userns_bundle):
     assert any(line.split()[4] == "/dev/null" for line in lines[3:])
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/process/init.py: the init opens plan.state_dir by path after "
-                   "entering the user namespace; as host uid 200000 it cannot traverse the 0700 --root "
-                   "directory pyrun creates (state.make_container_dir), so create fails with "
-                   "'<root>/<id>: Permission denied'. runc passes the exec fifo as an fd opened before.")
 def test_user_namespace_with_the_state_root_pyrun_makes(userns_bundle):
+    """The --root pyrun makes is 0700: the init, host uid 200000 by then, must not need to
+    traverse it (it reaches the exec fifo through a directory fd opened before)."""
     rt, b = userns_bundle(state_root_mode=None)
     assert out(rt, b, "id -u") == "0\n"
+    assert os.stat(rt.root).st_mode & 0o777 == 0o700
