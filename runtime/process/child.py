@@ -1,6 +1,6 @@
-"""The namespace child: forked by the runtime, it joins the namespaces given by path, creates the
-new ones (the user namespace first, its id maps written by the runtime), sets the time
-namespace offsets, and forks the init, which is pid 1 of a new pid namespace. It reports the
+"""The namespace child: forked by the runtime, it joins the container's cgroup and the namespaces
+given by path, creates the new ones (the user namespace first, its id maps written by the
+runtime), sets the time namespace offsets, and forks the init, which is pid 1 of a new pid namespace. It reports the
 init's pid and exits; the init is re-parented to the runtime (a child subreaper).
 """
 
@@ -26,6 +26,10 @@ def run(plan, chan):
 
 
 def _child(plan, chan):
+    if plan.cgroup is not None:
+        # Joined from inside, while single-threaded: v1 skips the RCU wait a parent's write pays,
+        # and the init forked below starts in the cgroup before it runs anything.
+        plan.cgroup.join_self()
     ns = plan.ns
     namespaces.join(ns)
     flags = ns.unshare_flags(exclude=("cgroup", "user"))

@@ -40,7 +40,8 @@ def _init(plan, chan):
     # container's processes (CVE-2019-5736 family), and start from default signal handling.
     linux.prctl(linux.PR_SET_DUMPABLE, 0)
     setup.reset_signals()
-    host_pid = chan.expect("continue")["pid"]   # the runtime has put us in our cgroup
+    # /proc is still the host's here: its "self" is our pid as the host (and hooks) know it.
+    host_pid = int(os.readlink("/proc/self"))
     own_cgroups = cgroupfs.own_cgroups()
     if "cgroup" in plan.ns.new:
         linux.unshare(linux.CLONE_NEWCGROUP)
@@ -53,7 +54,7 @@ def _init(plan, chan):
     # Imported now: after pivot_root the host's modules are out of reach.
     from runtime import capabilities, lsm  # noqa: F401
     from runtime.process import sched  # noqa: F401
-    state_dir = os.open(plan.state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    state_dir = plan.state_dir_fd
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
 
     rootfs.prepare(plan.rootfs, plan.bundle, config, "user" in plan.ns.new or plan.ns.has("user"),

@@ -17,7 +17,7 @@ class Plan:
     """Everything the child and the init need, fixed before the fork (they get a copy)."""
 
     def __init__(self, container_id, bundle, config, rootfs, ns, state_dir, console_sock,
-                 no_pivot, preserve_fds, created):
+                 no_pivot, preserve_fds, created, cgroup):
         self.id = container_id
         self.bundle = bundle
         self.config = config
@@ -28,6 +28,9 @@ class Plan:
         self.no_pivot = no_pivot
         self.preserve_fds = preserve_fds
         self.created = created
+        self.cgroup = cgroup    # the namespace child joins it before anything else
+        # Opened here, as the host's root: in a user namespace the init could not open it.
+        self.state_dir_fd = os.open(state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         hook_cfg = config.get("hooks") or {}
         self.runtime_hooks = bool(hook_cfg.get("prestart") or hook_cfg.get("createRuntime"))
 
@@ -80,8 +83,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         raise ConfigError("config.json: linux.namespaces: a mount namespace is required")
 
     from runtime import cgroups
-    new_manager = getattr(cgroups, "new_manager", None)  # TEMP until the cgroup managers land
-    manager = new_manager(config, container_id, rootless=os.geteuid() != 0) if new_manager else None
+    manager = cgroups.new_manager(config, container_id, rootless=os.geteuid() != 0)
     cdir = state.make_container_dir(g.root, container_id)
     lock = state.Lock(cdir).__enter__()
     from spec.state import rfc3339_nano
@@ -98,7 +100,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
             from runtime import terminal
             console_sock = terminal.connect(console_socket)
         plan = Plan(container_id, bundle, config, rootfs, ns, cdir, console_sock, no_pivot,
-                    preserve_fds, created)
+                    preserve_fds, created, manager)
         # The init is re-parented to us when the namespace child exits, so a failed create can
         # reap it, and it goes on to our own parent (a shim, conmon) when we exit.
         linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
@@ -111,11 +113,12 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
             from runtime.process import child
             child.run(plan, child_end)
         child_end.close()
+        os.close(plan.state_dir_fd)
         ns.close()
         if console_sock is not None and console_socket is not None:
             console_sock.close()
         try:
-            init_pid = _sync(g, plan, parent_end, child_pid, manager)
+            init_pid = _sync(plan, parent_end, child_pid)
         finally:
             parent_end.close()
             _reap(child_pid)
@@ -142,7 +145,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         lock.__exit__()
 
 
-def _sync(g, plan, chan, child_pid, manager):
+def _sync(plan, chan, child_pid):
     """Answer the child's and the init's messages until the init is ready; returns its pid."""
     init_pid = None
     while True:
@@ -160,10 +163,7 @@ def _sync(g, plan, chan, child_pid, manager):
             _write_id_maps(child_pid, plan.config)
             chan.send("continue")
         elif kind == "pid":
-            init_pid = msg["pid"]
-            if manager is not None:
-                manager.apply(init_pid)
-            chan.send("continue", pid=init_pid)
+            init_pid = msg["pid"]   # already in its cgroup: the namespace child joined it before forking
         elif kind == "hooks":
             hook_cfg = plan.config.get("hooks") or {}
             st = plan.hook_state("creating", init_pid)
