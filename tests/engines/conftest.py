@@ -21,21 +21,17 @@ import pytest
 from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, PodmanStore, RuntimeUnderTest,
                        build_oci_archive, mounts_under, need, unmount_under)
 
+def missing(command, call):
+    return (f"pyrun has no `{command}` command yet: `{call}` exits 1 with ModuleNotFoundError: "
+            f"No module named 'runtime.commands.{command}' (a traceback on stderr, nothing in --log)")
+
+
 # case name (pytest item name) -> why pyrun still fails it: the failing call and its message.
-NO_EXEC = ("pyrun has no `exec` command yet: the shim's `exec --process F --detach --pid-file P ID` exits 1 with "
-           "ModuleNotFoundError: No module named 'runtime.commands.exec' (a traceback on stderr, nothing in --log)")
-NO_PAUSE = ("pyrun has no `pause` command yet: `pause ID` exits 1 with "
-            "ModuleNotFoundError: No module named 'runtime.commands.pause' (a traceback on stderr, nothing in --log)")
 PYRUN_XFAIL = {
-    "test_ctr_exec_ps[pyrun]": "ctr task exec: " + NO_EXEC,
-    "test_ctr_kill_all_sigkill[pyrun]": "ctr task exec -d: " + NO_EXEC,
-    "test_ctr_pause_resume[pyrun]": "ctr task pause: " + NO_PAUSE,
-    "test_ctr_memory_cpus[pyrun]": "ctr task exec (the OOM check): " + NO_EXEC,
-    "test_containerd_runtime_entry[pyrun]": "CRI ExecSync: " + NO_EXEC,
-    "test_podman_detached_exec_signals_stop_rm[pyrun]": "podman exec (conmon): " + NO_EXEC,
-    "test_podman_run_it[pyrun]": "podman exec -it (conmon): " + NO_EXEC,
-    "test_podman_memory_update[pyrun]": "podman exec (conmon): " + NO_EXEC,
-    "test_podman_pause_unpause[pyrun]": "podman pause: " + NO_PAUSE,
+    "test_ctr_exec_ps[pyrun]": "ctr task ps: " + missing("ps", "ps --format json ID"),
+    "test_ctr_pause_resume[pyrun]": "ctr task pause: " + missing("pause", "pause ID"),
+    "test_podman_memory_update[pyrun]": "podman update: " + missing("update", "update --resources=FILE ID"),
+    "test_podman_pause_unpause[pyrun]": "podman pause: " + missing("pause", "pause ID"),
 }
 
 
