@@ -164,7 +164,7 @@ def test_prepare_is_idempotent_and_rebuilds_the_initramfs_when_init_changes(tmp_
     assert (unpacked / "init").read_text().endswith("# changed\n")
     order = (unpacked / "modules" / "order").read_text().split()
     assert {f"{m}.ko" for m in cache.BOOT_MODULES} <= set(order)
-    assert order.index("netfs.ko") < order.index("9pnet.ko") < order.index("9p.ko")
+    assert order.index("netfs.ko") < order.index("fscache.ko") < order.index("9p.ko") > order.index("9pnet.ko")
     assert order.index("virtio_ring.ko") < order.index("virtio.ko") < order.index("virtio_pci.ko")
     for module in order:
         assert (unpacked / "modules" / module).stat().st_size > 0
