@@ -282,6 +282,19 @@ def write(dirpath, name, value, field):
         os.close(fd)
 
 
+def move(dirpath, pid, name="cgroup.procs"):
+    """Write a pid (or "0": the caller) into a cgroup; an error says which process and which cgroup."""
+    try:
+        fd = os.open(os.path.join(dirpath, name), os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.write(fd, str(pid).encode())
+        finally:
+            os.close(fd)
+    except OSError as e:
+        who = "this process" if str(pid) == "0" else f"process {pid}"
+        raise CgroupError(f"cannot move {who} into cgroup {dirpath}: {e.strerror}")
+
+
 def write_checked(dirpath, name, value, field, expect=None, normalize=str.strip):
     """Write, then read back; the normalized content must equal expect (default: the value written)."""
     write(dirpath, name, value, field)

@@ -154,10 +154,7 @@ class V1Manager:
         One cgroup.procs write per hierarchy, in series: the first waits for an RCU grace period
         and the rest, coming right after, do not; one thread per hierarchy measured no faster."""
         for path in self.paths.values():
-            try:
-                write(path, "cgroup.procs", pid, "cgroup")
-            except CgroupError as e:
-                raise CgroupError(f"cannot put process {pid} into cgroup {path}: {e}")
+            common.move(path, pid)
 
     def join_self(self):
         """Move the calling process - single-threaded, e.g. a freshly forked child - into the cgroup
@@ -169,13 +166,10 @@ class V1Manager:
         has no such path: a child started with clone3(CLONE_INTO_CGROUP) on clone_into_path()
         is already there, otherwise it is joined through cgroup.procs (one grace period)."""
         for key, path in self.paths.items():
-            try:
-                if key != UNIFIED:
-                    write(path, "tasks", "0", "cgroup")
-                elif str(os.getpid()) not in read(path, "cgroup.procs").split():
-                    write(path, "cgroup.procs", "0", "cgroup")
-            except (CgroupError, OSError) as e:
-                raise CgroupError(f"cannot join cgroup {path}: {e}")
+            if key != UNIFIED:
+                common.move(path, 0, "tasks")
+            elif os.getpid() not in common.procs(path, recursive=False):
+                common.move(path, 0)
 
     def clone_into_path(self):
         """The cgroup2 directory a child can be created in with clone3(CLONE_INTO_CGROUP), or None."""

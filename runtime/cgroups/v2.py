@@ -351,18 +351,12 @@ class V2Manager:
         self.created = []
 
     def apply(self, pid):
-        try:
-            write(self.path, "cgroup.procs", pid, "cgroup")
-        except CgroupError as e:
-            raise CgroupError(f"cannot put process {pid} into cgroup {self.path}: {e}")
+        common.move(self.path, pid)
 
     def join_self(self):
         """Move the calling process into the cgroup, unless clone3(CLONE_INTO_CGROUP) put it there."""
-        try:
-            if str(os.getpid()) not in read(self.path, "cgroup.procs").split():
-                write(self.path, "cgroup.procs", "0", "cgroup")
-        except (CgroupError, OSError) as e:
-            raise CgroupError(f"cannot join cgroup {self.path}: {e}")
+        if os.getpid() not in common.procs(self.path, recursive=False):
+            common.move(self.path, 0)
 
     def clone_into_path(self):
         """The directory to open for clone3(CLONE_INTO_CGROUP): no attach wait at all."""
