@@ -34,6 +34,7 @@ def parse_args(argv):
                    help="a Python file defining extra cases with @conformance.case (repeatable)")
     p.add_argument("--update-readme", metavar="FILE",
                    help="rewrite the section between the conformance markers of FILE with the markdown matrix")
+    p.add_argument("--workdir", metavar="DIR", help="where the run's temporary bundles go (default: $TMPDIR)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="print each result on stderr as it comes")
     return p.parse_args(argv)
@@ -72,7 +73,8 @@ def main(argv=None):
     def gate(label):
         return label not in stopped
 
-    results = run_all(chosen, runtimes, timeout=args.timeout, jobs=args.jobs, progress=progress, gate=gate)
+    results = run_all(chosen, runtimes, timeout=args.timeout, jobs=args.jobs, progress=progress, gate=gate,
+                      workroot=args.workdir)
     text = report.FORMATS[args.format](chosen, results)
     sys.stdout.write(text)
     if args.junit:

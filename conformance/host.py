@@ -138,3 +138,13 @@ def alive(pid):
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def zombie_child_of(pid, parent):
+    """True when pid is a zombie whose parent is `parent`."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] == "Z" and fields[1] == str(parent)

@@ -108,7 +108,7 @@ def run_one(case, rt, timeout, workdir, cache):
         with open(result_path) as f:
             result = json.load(f)
     except (OSError, ValueError):
-        result = {"case": case.name, "status": "error", "notes": [],
+        result = {"case": case.name, "status": "error", "notes": [], "token": request["token"],
                   "reason": "worker died: " + ((err or "").strip().splitlines() or ["no output"])[-1][:300]}
     result["seconds"] = round(time.monotonic() - start, 3)
     # The worker removes the case's cgroups; if it was killed, its processes are gone now: remove them here.

@@ -43,9 +43,13 @@ class Trial:
         self.token = token or uuid.uuid4().hex[:8]
         self.cgroup_parent = f"/conformance-{self.token}"
         self.containers = []       # every id passed to create, for cleanup
+        self.deleted = set()       # ids a plain or forced delete removed (no cleanup call needed)
         self.notes = []            # things worth reporting even on a pass
         self._bundles = 0
         self._calls = 0
+        self.spawned = set()       # pids of children we started and wait for ourselves
+        self.reaped = {}           # pid -> wait status of orphans the reaper collected
+        self._reaper = None
 
     # -------------------------------------------------------------- bundles
     def bundle(self, script=None, args=None):
@@ -86,6 +90,7 @@ class Trial:
                                         restore_signals=restore_signals)
             except OSError as e:
                 raise Fail(f"cannot execute {self.runtime}: {e.strerror}")
+            self.spawned.add(proc.pid)
             try:
                 if input is not None:
                     try:
@@ -155,6 +160,27 @@ class Trial:
         """The runtime must have refused (non-zero exit)."""
         if res.rc == 0:
             raise Fail(f"{what} was accepted (exit 0)")
+
+    def start_reaper(self):
+        """Reap orphans re-parented to us (we are pid 1 of the case's pid namespace) as a
+        subreaper like containerd's shim would: an unreaped zombie container process looks alive
+        to `kill`/`delete`. Exit statuses are kept for Container.wait()."""
+        import threading
+        me = os.getpid()
+
+        def loop():
+            while True:
+                for pid in host.pids():
+                    if pid == me or pid in self.spawned or pid in self.reaped:
+                        continue
+                    if host.zombie_child_of(pid, me):
+                        status = waitpid_status(pid)
+                        if status is not None:
+                            self.reaped[pid] = status
+                time.sleep(0.01)
+
+        self._reaper = threading.Thread(target=loop, daemon=True)
+        self._reaper.start()
 
     def skip(self, reason):
         raise Skip(reason)
@@ -236,6 +262,8 @@ class Container:
 
     def delete(self, force=False, check=True):
         res = self.trial.rt("delete", *(["--force"] if force else []), self.id)
+        if res.rc == 0:
+            self.trial.deleted.add(self.id)
         if check and res.rc != 0:
             raise Fail(f"delete failed (exit {res.rc}): {res.why()}")
         return res
@@ -245,16 +273,24 @@ class Container:
         pid = self.pid
         deadline = time.monotonic() + (timeout or self.trial.timeout)
         while time.monotonic() < deadline:
-            try:
-                got, status = os.waitpid(pid, os.WNOHANG)
-                if got == pid:
-                    self.exit_code = os.waitstatus_to_exitcode(status)
-                    if self.exit_code < 0:
-                        self.exit_code = 128 - self.exit_code
-                    return self.exit_code
-            except ChildProcessError:
-                if not host.alive(pid):
-                    return None
+            status = self.trial.reaped.get(pid)
+            if status is None:
+                try:
+                    got, status = os.waitpid(pid, os.WNOHANG)
+                    if got != pid:
+                        status = None
+                except ChildProcessError:
+                    status = self.trial.reaped.get(pid)
+                    if status is None and not host.alive(pid) and pid not in self.trial.reaped:
+                        time.sleep(0.03)  # the reaper may be storing it right now
+                        status = self.trial.reaped.get(pid)
+                        if status is None:
+                            return None
+            if status is not None:
+                self.exit_code = os.waitstatus_to_exitcode(status)
+                if self.exit_code < 0:
+                    self.exit_code = 128 - self.exit_code
+                return self.exit_code
             time.sleep(0.01)
         raise Fail(f"container process {pid} still running after {timeout or self.trial.timeout:g} s")
 

@@ -73,20 +73,10 @@ _simple("mount_source_missing", "config.md#mounts", "a bind mount of a missing s
         lambda t, b: b.mount("/mnt/x", "bind", "/no/such/source", ["rbind"]))
 _simple("mount_type_unknown", "config.md#mounts", "a mount of an unknown filesystem type",
         lambda t, b: b.mount("/mnt/x", "nosuchfs", "none"))
-_simple("mount_dest_relative", "config.md#mounts", "a mount destination that is not absolute",
-        lambda t, b: b.mount("mnt/rel", "tmpfs", "tmpfs"), level="compat")
-_simple("uid_mappings_without_userns", "config-linux.md#user-namespace-mappings",
-        "uidMappings without a user namespace",
-        lambda t, b: b.linux.update(uidMappings=[{"containerID": 0, "hostID": 100000, "size": 1000}],
-                                    gidMappings=[{"containerID": 0, "hostID": 100000, "size": 1000}]),
-        level="compat")
 _simple("device_bad_type", "config-linux.md#devices", "a device of type 'x'",
         lambda t, b: b.linux.update(devices=[{"path": "/dev/bad", "type": "x", "major": 1, "minor": 3}]))
 _simple("oom_score_adj_range", "config.md#linux-process", "oomScoreAdj outside -1000..1000",
         lambda t, b: b.process.update(oomScoreAdj=5000))
-_simple("cgroups_path_escape", "config-linux.md#cgroups-path",
-        "a cgroupsPath that escapes the hierarchy ('..')",
-        lambda t, b: b.linux.update(cgroupsPath="/../../conformance-escape"), level="compat")
 
 
 def _bad_id(t):
