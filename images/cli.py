@@ -78,8 +78,14 @@ def _parser():
 
 
 def _store(args):
-    from images.store import Store, default_root
-    return Store(args.store or os.environ.get("PYRUN_IMAGE_STORE") or default_root()).init()
+    if getattr(args, "_store", None) is None:
+        from images.store import Store, default_root
+        args._store = Store(args.store or os.environ.get("PYRUN_IMAGE_STORE") or default_root()).init()
+    return args._store
+
+
+# Commands that add or read blobs hold the store's shared gc lock while they run.
+_USES_BLOBS = {"pull", "push", "import", "export", "unpack"}
 
 
 def _client(args, ref):
@@ -213,7 +219,12 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     from runtime.errors import PyrunError
     try:
-        globals()["cmd_" + args.command](args)
+        command = globals()["cmd_" + args.command]
+        if args.command in _USES_BLOBS:
+            with _store(args).in_use():
+                command(args)
+        else:
+            command(args)
     except PyrunError as e:
         print(f"pyrun-image: {e.message}", file=sys.stderr)
         return e.exit_code

@@ -43,6 +43,9 @@ class Store:
             _write_atomic(layout, b'{"imageLayoutVersion":"1.0.0"}')
         if not os.path.exists(self.index_path):
             _write_atomic(self.index_path, json.dumps({"schemaVersion": 2, "manifests": []}).encode())
+        for lock in ("index.lock", "gc.lock"):
+            if not os.path.exists(os.path.join(self.root, lock)):
+                os.close(os.open(os.path.join(self.root, lock), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644))
         return self
 
     @contextmanager
@@ -50,6 +53,25 @@ class Store:
         fd = os.open(os.path.join(self.root, "index.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def in_use(self, exclusive=False):
+        """Held shared by commands that add or read blobs and exclusive by gc, so gc never removes
+        what a running pull, import or unpack is about to name or read."""
+        path = os.path.join(self.root, "gc.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except PermissionError:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)    # another user's store: read-only use
+            except OSError:
+                yield
+                return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             yield
         finally:
             os.close(fd)
@@ -236,7 +258,7 @@ class Store:
     def gc(self, in_use_layers=()):
         """Remove blobs, ingest files and unpacked layers nothing names. Returns (count, bytes)."""
         removed, freed = 0, 0
-        with self.locked():
+        with self.in_use(exclusive=True), self.locked():
             blobs, diff_ids = self.reachable()
             for algo in os.listdir(self.blobs):
                 for hexd in os.listdir(os.path.join(self.blobs, algo)):

@@ -123,3 +123,28 @@ def test_store_is_an_oci_layout_peers_read(tmp_path, store):
     seen = json.loads(subprocess.run(["skopeo", "inspect", f"oci:{store}:example.com/t/x:1"], check=True,
                                      capture_output=True, text=True).stdout)
     assert seen["Digest"] == json.loads(run_image(store, "inspect", "example.com/t/x:1").stdout)["digest"]
+
+
+def test_gc_waits_for_commands_using_the_store(tmp_path, store):
+    """gc takes the store's gc lock exclusively; pull/import/unpack hold it shared while they run."""
+    import fcntl
+    from imagelib import PYRUN_IMAGE
+    layout = str(tmp_path / "layout")
+    write_layout(layout, [image_manifest(layout, [layer_tar([entry("a", "file", b"a")])])])
+    run_image(store, "import", layout, "--name", "x:1")
+    run_image(store, "rm", "x:1")
+    fd = os.open(store / "gc.lock", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)            # as a running pull holds it
+        gc = subprocess.Popen([PYRUN_IMAGE, "--store", str(store), "gc"], stdout=subprocess.PIPE, text=True)
+        with pytest.raises(subprocess.TimeoutExpired):
+            gc.wait(1.0)
+        assert len(os.listdir(store / "blobs" / "sha256")) == 3       # nothing removed yet
+        # An import that starts meanwhile is not held up: only gc waits.
+        run_image(store, "import", layout, "--name", "y:1")
+    finally:
+        os.close(fd)
+    assert gc.wait(30) == 0
+    # gc ran after the import named its blobs again: they stay.
+    assert len(os.listdir(store / "blobs" / "sha256")) == 3
+    assert run_image(store, "list", "-q").stdout.split() == ["y:1"]
