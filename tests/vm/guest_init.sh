@@ -4,10 +4,11 @@
 # Stage 1 (in the initramfs): load the boot modules, mount the host's / (virtio-9p, read-only)
 # under a tmpfs overlay, mount proc/sys/dev/tmp/run/cgroup2 in it and switch_root there.
 # Stage 2 (in the new root, as "init stage2"): enable every cgroup v2 controller, move itself into
-# /sys/fs/cgroup/init, run the host's job script with stdout/stderr on virtio-serial ports, report
-# its exit status on the status port and power off.
+# /sys/fs/cgroup/init, overlay back the host dirs that the guest's tmpfs mounts hide and the job
+# needs, run the host's job script with stdout/stderr on virtio-serial ports, report its exit
+# status on the status port and power off.
 #
-# Kernel command line: pyrunvm.job=<host dir holding job.sh> pyrunvm.modules=<host lib/modules>
+# Kernel command line: pyrunvm.job=<host dir holding job.sh and expose> pyrunvm.modules=<host lib/modules>
 # The status port carries one line per event: "boot" once the ports work, "start" just before the
 # job runs (the host's boot watchdog waits for it), "exit N" after it, or "fail WHY".
 
