@@ -87,6 +87,8 @@ class Runtime:
             kwargs.setdefault("text", True)
             proc = subprocess.run(self.cmd(*args), timeout=timeout, **kwargs)
         else:
+            if isinstance(kwargs.get("input"), str):
+                kwargs["input"] = kwargs["input"].encode()
             with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 proc = subprocess.run(self.cmd(*args), timeout=timeout, stdout=out, stderr=err, **kwargs)
                 out.seek(0)

@@ -1,0 +1,63 @@
+"""pyrun events: runc's event stream for a container: resource statistics every --interval,
+an "oom" event when the OOM-kill counter grows; --stats prints one statistics event and exits."""
+
+from runtime.cli import Option
+
+USAGE = "pyrun events [command options] <container-id>"
+OPTIONS = [
+    Option("--interval", kind="value", default="5s", help="set the stats collection interval"),
+    Option("--stats", help="display the container's stats then exit"),
+]
+
+
+def parse_duration(text):
+    """Go-style durations: 5s, 100ms, 1m30s, 2h."""
+    import re
+    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        from runtime.errors import UsageError
+        raise UsageError(f"invalid duration {text!r}")
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def main(g, opts, args):
+    import json
+    import sys
+    import time
+    from runtime import container, state
+    from runtime.commands.common import one_id
+    from runtime.errors import NotRunning, PyrunError
+    record = state.load(g.root, one_id(args))
+    manager = container.manager_of(record)
+    if manager is None:
+        raise PyrunError("events need the container's cgroup")
+    if state.status(record, manager) == "stopped":
+        raise NotRunning()
+
+    def emit(kind, data=None):
+        event = {"type": kind, "id": record.id}
+        if data is not None:
+            event["data"] = data
+        sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+        sys.stdout.flush()
+
+    if opts.stats:
+        emit("stats", manager.stats())
+        return 0
+    interval = parse_duration(opts.interval)
+    if interval <= 0:
+        raise PyrunError("duration interval must be greater than 0")
+    ooms = manager.oom_kills()
+    next_stats = time.monotonic()
+    while state.init_alive(record):
+        now = time.monotonic()
+        if now >= next_stats:
+            emit("stats", manager.stats())
+            next_stats = now + interval
+        count = manager.oom_kills()
+        if count > ooms:
+            emit("oom")
+            ooms = count
+        time.sleep(min(0.1, max(0.0, next_stats - time.monotonic())))
+    return 0
