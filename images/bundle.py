@@ -180,7 +180,7 @@ def delete(bundle):
     if not (os.path.exists(os.path.join(bundle, "config.json")) or os.path.isdir(os.path.join(bundle, OVERLAY_DIR))):
         raise ImageError(f"{bundle} does not look like a bundle (no config.json): not removing it")
     unmount(bundle)
-    shutil.rmtree(bundle)
+    _rmtree(bundle)
 
 
 def _discard(bundle, made_dir):
@@ -190,14 +190,31 @@ def _discard(bundle, made_dir):
         from runtime import linux
         linux.umount2(os.path.join(bundle, "rootfs"), linux.MNT_DETACH)
     if made_dir:
-        shutil.rmtree(bundle, ignore_errors=True)
+        _rmtree(bundle)
     else:
         for name in os.listdir(bundle):
             path = os.path.join(bundle, name)
             if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
+                _rmtree(path)
             else:
                 os.unlink(path)
+
+
+def _rmtree(path):
+    """rmtree that also works without root on trees holding read-only directories."""
+    def retry(func, failed, _exc):
+        if func in (os.rmdir, os.unlink, os.open, os.scandir, os.lstat):
+            parent = os.path.dirname(failed)
+            try:
+                os.chmod(parent, 0o700)
+                if os.path.isdir(failed) and not os.path.islink(failed):
+                    os.chmod(failed, 0o700)
+                    shutil.rmtree(failed, onerror=retry)
+                else:
+                    func(failed)
+            except OSError:
+                pass
+    shutil.rmtree(path, onerror=retry)
 
 
 def _write_json(path, doc, make_dir=False):

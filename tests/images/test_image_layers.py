@@ -236,3 +236,16 @@ def test_whiteout_of_a_directory_the_same_layer_made(tmp_path, store):
     name = _image(tmp_path, store, [layer])
     run_image(store, "unpack", name, tmp_path / "b")
     assert not (tmp_path / "b" / "rootfs" / "tmpdir").exists()
+
+
+@needs_root
+def test_failed_unpack_without_root_removes_read_only_dirs(tmp_path):
+    layer = layer_tar(BASE + [entry("ro", "dir", mode=0o555), entry("ro/sub", "dir", mode=0o500),
+                              entry("ro/sub/f", "file", b"f", mode=0o400)])
+    nobody = _Nobody(tmp_path, [layer], config={"Cmd": ["/bin/sh"], "User": "ghost"})
+    try:
+        proc = nobody.unpack("bundle")
+        assert proc.returncode == 1 and "'ghost'" in proc.stderr      # fails after the layers are applied
+        assert os.listdir(nobody.work) == []
+    finally:
+        nobody.close()
