@@ -141,6 +141,73 @@ def device_key(entry, field):
     return f"{major}:{minor}"
 
 
+_INTS = {"memory": ("limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness"),
+         "cpu": ("shares", "quota", "period", "burst", "realtimeRuntime", "realtimePeriod", "idle"),
+         "pids": ("limit",), "blockIO": ("weight", "leafWeight")}
+_BOOLS = {"memory": ("disableOOMKiller", "useHierarchy", "checkBeforeUpdate")}
+_STRS = {"cpu": ("cpus", "mems")}
+_DEVICE_LISTS = ("weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice",
+                 "throttleWriteIOPSDevice")
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_types(res):
+    """The shape of a LinuxResources dict (an update's comes unvalidated); a ConfigError names the field."""
+    def fail(field, what):
+        raise ConfigError(f"linux.resources.{field}: must be {what}")
+    if not isinstance(res, dict):
+        raise ConfigError("linux.resources: must be an object")
+    for section in ("memory", "cpu", "pids", "blockIO", "network"):
+        if res.get(section) is not None and not isinstance(res[section], dict):
+            fail(section, "an object")
+    for kinds, test, what in ((_INTS, _is_int, "an integer"), (_BOOLS, lambda v: isinstance(v, bool), "true or false"),
+                              (_STRS, lambda v: isinstance(v, str), "a string")):
+        for section, keys in kinds.items():
+            for key in keys:
+                value = (res.get(section) or {}).get(key)
+                if value is not None and not test(value):
+                    fail(f"{section}.{key}", what)
+    bio = res.get("blockIO") or {}
+    for name in _DEVICE_LISTS:
+        entries = bio.get(name)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            fail(f"blockIO.{name}", "a list")
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                fail(f"blockIO.{name}[{i}]", "an object")
+            for key in ("major", "minor", "weight", "leafWeight", "rate"):
+                if entry.get(key) is not None and not _is_int(entry[key]):
+                    fail(f"blockIO.{name}[{i}].{key}", "an integer")
+    pages = res.get("hugepageLimits")
+    if pages is not None:
+        if not isinstance(pages, list):
+            fail("hugepageLimits", "a list")
+        for i, entry in enumerate(pages):
+            if not isinstance(entry, dict) or not isinstance(entry.get("pageSize"), str) \
+                    or not _is_int(entry.get("limit")):
+                fail(f"hugepageLimits[{i}]", "an object with pageSize (a string) and limit (an integer)")
+    rdma = res.get("rdma")
+    if rdma is not None:
+        if not isinstance(rdma, dict):
+            fail("rdma", "an object")
+        for dev, limits in rdma.items():
+            if not isinstance(limits, dict) or any(limits.get(k) is not None and not _is_int(limits[k])
+                                                   for k in ("hcaHandles", "hcaObjects")):
+                fail(f"rdma[{dev!r}]", "an object with integer hcaHandles/hcaObjects")
+    unified = res.get("unified")
+    if unified is not None and (not isinstance(unified, dict)
+                                or not all(isinstance(k, str) and isinstance(v, str) for k, v in unified.items())):
+        fail("unified", "an object of strings")
+    devices = res.get("devices")
+    if devices is not None and not isinstance(devices, list):
+        fail("devices", "a list")
+
+
 def merge_resources(old, new):
     """An update's LinuxResources over the saved ones: objects merge key by key, lists and values replace."""
     merged = dict(old or {})

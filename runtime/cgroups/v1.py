@@ -254,6 +254,7 @@ class V1Manager:
             return False
 
     def update(self, resources):
+        common.check_types(resources)
         merged = common.merge_resources(self.resources, resources)
         touched = {key: merged[key] for key in resources if key != "devices"}
         self.write_resources(touched, updating=True)
@@ -270,6 +271,7 @@ class V1Manager:
     # --- writing linux.resources ---
 
     def write_resources(self, res, updating=False):
+        common.check_types(res)
         if res.get("unified"):
             raise CgroupError("linux.resources.unified: this host cannot enforce it (it needs cgroup v2; "
                               "this host runs cgroup v1 controllers)")

@@ -232,6 +232,7 @@ def write_unified(path, unified):
 
 
 def write_resources(path, res, updating=False):
+    common.check_types(res)
     check_supported(res)
     if res.get("memory"):
         write_memory(path, res["memory"], updating)
@@ -419,6 +420,7 @@ class V2Manager:
             return False
 
     def update(self, resources):
+        common.check_types(resources)
         merged = common.merge_resources(self.resources, resources)
         # whole sections, merged: swap is converted against the limit, which the update may not repeat
         touched = {key: merged[key] for key in resources if key != "devices"}

@@ -90,6 +90,23 @@ def test_small_parsers():
                                                                 "pids": {"limit": 3}}
 
 
+def test_resource_types_checked_with_the_field_named():
+    common.check_types({"memory": {"limit": 1, "disableOOMKiller": False}, "cpu": {"cpus": "0"},
+                        "blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0, "rate": 5}]},
+                        "hugepageLimits": [{"pageSize": "2MB", "limit": 0}], "unified": {"a.b": "1"}})
+    for bad, field in [({"memory": {"limit": "1G"}}, r"memory\.limit: must be an integer"),
+                       ({"memory": {"limit": True}}, r"memory\.limit: must be an integer"),
+                       ({"memory": {"disableOOMKiller": 1}}, r"memory\.disableOOMKiller: must be true"),
+                       ({"cpu": {"cpus": 0}}, r"cpu\.cpus: must be a string"),
+                       ({"cpu": []}, r"linux\.resources\.cpu: must be an object"),
+                       ({"blockIO": {"weightDevice": [{"major": "8"}]}}, r"weightDevice\[0\]\.major"),
+                       ({"hugepageLimits": [{"pageSize": "2MB"}]}, r"hugepageLimits\[0\]"),
+                       ({"rdma": {"mlx": {"hcaHandles": "2"}}}, r"rdma\['mlx'\]"),
+                       ({"unified": {"memory.max": 5}}, r"unified: must be an object of strings")]:
+        with pytest.raises(ConfigError, match=field):
+            common.check_types(bad)
+
+
 # --- unified ----------------------------------------------------------------------------------------
 
 def test_unified_keys_validated():

@@ -184,6 +184,9 @@ def test_update_and_check_before_update(managers, spawn):
     with pytest.raises(CgroupError, match="checkBeforeUpdate"):
         m.update({"memory": {"limit": 8192, "checkBeforeUpdate": True}})
     assert int(read(f"{m.paths['memory']}/memory.limit_in_bytes")) == 128 * MiB
+    with pytest.raises(ConfigError, match="pids.limit: must be an integer"):
+        m.update({"pids": {"limit": "12"}})
+    assert read(f"{m._path('pids')}/pids.max").strip() == "10"
     # swap alone, then a limit above the old memory+swap: written in the order the kernel accepts
     m.update({"memory": {"swap": 160 * MiB}})
     assert int(read(f"{m.paths['memory']}/memory.memsw.limit_in_bytes")) == 160 * MiB
