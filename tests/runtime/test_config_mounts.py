@@ -248,3 +248,30 @@ def test_symlinked_bind_source_directory_is_followed_on_the_host(pyrun, bundle, 
     b = bundle()
     b.add_mount("/v", "bind", str(tmp_path / "link"), ["rbind"])
     assert out(pyrun, b, "cat /v/f") == "real\n"
+
+
+def test_dotdot_destination_stays_in_the_rootfs(pyrun, bundle):
+    name = f"pyrun-dotdot-{uuid.uuid4().hex[:8]}"
+    b = bundle()
+    b.add_mount(f"/../../../../../tmp/{name}", "tmpfs", "tmpfs", ["size=1m"])
+    infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
+    assert mount_at(infos, f"/tmp/{name}").fstype == "tmpfs"
+    assert not os.path.exists(f"/tmp/{name}")
+    assert os.path.isdir(os.path.join(b.rootfs, "tmp", name))
+
+
+def test_type_none_with_rbind_is_a_bind(pyrun, bundle, tmp_path):
+    """runc spec --rootless writes binds as type "none" with an rbind option."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "f").write_text("none-type\n")
+    b = bundle()
+    b.add_mount("/n", "none", str(src), ["rbind", "nosuid"])
+    assert out(pyrun, b, "cat /n/f") == "none-type\n"
+
+
+def test_bad_mount_option_is_a_clear_error(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=lots"])
+    err = failed(pyrun, b).stderr
+    assert "/scratch" in err and "size=lots" in err
