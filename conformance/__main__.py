@@ -116,7 +116,7 @@ def readme_section(chosen, results, runtimes, args, seconds):
         "not apply on this host are skipped with the reason. pyrun's known gaps, with reasons, are in",
         "[conformance/known_gaps.txt](conformance/known_gaps.txt).",
         "",
-        report.format_markdown(chosen, results),
+        report.format_markdown(chosen, results, summary_first=True),
     ])
 
 

@@ -109,19 +109,21 @@ def _md(text):
 SPEC_URL = "https://github.com/opencontainers/runtime-spec/blob/v1.2.0/"
 
 
-def format_markdown(cases, results, width=90):
+def format_markdown(cases, results, width=90, summary_first=False):
     labels = list(results)
+    summary = [f"| area | {' | '.join(labels)} |", "|---|" + "---|" * len(labels)]
+    for a, per in area_summary(cases, results):
+        summary.append(f"| {a} | {' | '.join(_fmt_counts(per[l]) for l in labels)} |")
+    summary.append(f"| **total** | {' | '.join('**' + _fmt_counts(counts(results[l])) + '**' for l in labels)} |")
     lines = [f"| case | spec | {' | '.join(labels)} |", "|---|---|" + "---|" * len(labels)]
     for case in cases:
         section = case.section
         link = f"[{section} {case.level}]({SPEC_URL}{section})" if ".md" in section else f"{section} {case.level}"
         cells = [_md(cell(results[l].get(case.name), width)) for l in labels]
         lines.append(f"| `{case.name}` | {link} | {' | '.join(cells)} |")
-    lines += ["", f"| area | {' | '.join(labels)} |", "|---|" + "---|" * len(labels)]
-    for a, per in area_summary(cases, results):
-        lines.append(f"| {a} | {' | '.join(_fmt_counts(per[l]) for l in labels)} |")
-    lines.append(f"| **total** | {' | '.join('**' + _fmt_counts(counts(results[l])) + '**' for l in labels)} |")
-    return "\n".join(lines) + "\n"
+    if summary_first:
+        return "\n".join(summary + ["", "<details><summary>every case</summary>", ""] + lines + ["", "</details>"]) + "\n"
+    return "\n".join(lines + [""] + summary) + "\n"
 
 
 def format_junit(cases, results):

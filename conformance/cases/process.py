@@ -193,6 +193,16 @@ def oom_score_adj(t):
     t.eq(_out(t, b).strip(), "345", "oom_score_adj")
 
 
+@case("process.personality", "config-linux.md#personality", "MUST",
+      "personality LINUX32 makes uname report a 32-bit machine")
+def personality(t):
+    if os.uname().machine != "x86_64":
+        t.skip(f"LINUX32 check written for x86_64 hosts, this is {os.uname().machine}")
+    b = t.bundle("uname -m")
+    b.linux["personality"] = {"domain": "LINUX32"}
+    t.eq(t.run(b).output().strip(), "i686", "uname -m under LINUX32")
+
+
 @case("process.exit_code", "runtime.md#lifecycle", "compat",
       "the container process's exit code reaches whoever reaps it")
 def exit_code(t):

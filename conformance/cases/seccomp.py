@@ -61,7 +61,11 @@ _ALLOW = ["read", "write", "open", "openat", "close", "stat", "fstat", "lstat", 
           "sched_yield", "nanosleep", "clock_nanosleep", "clock_gettime", "gettimeofday", "sigaltstack",
           "capget", "capset", "prctl", "setgroups", "setresuid", "setresgid", "setuid", "setgid",
           "getgroups", "sched_getaffinity", "close_range", "epoll_pwait", "epoll_ctl", "epoll_create1",
-          "fstatfs", "statfs", "madvise", "getrlimit", "setsid", "getpgrp", "setpgid", "getpgid"]
+          "fstatfs", "statfs", "madvise", "getrlimit", "setsid", "getpgrp", "setpgid", "getpgid",
+          "openat2", "ppoll", "pselect6", "select", "sysinfo", "times", "getrusage", "rt_sigsuspend",
+          "rt_sigtimedwait", "getpriority", "setpriority", "sched_getparam", "sched_getscheduler", "mremap",
+          "personality", "setrlimit", "getsid", "flock", "fchmod", "fchown", "fsync", "ftruncate", "getxattr",
+          "lgetxattr", "fgetxattr", "membarrier", "mlock", "munlock", "sched_setaffinity", "unshare", "setns"]
 
 
 @case("seccomp.kill_process", "config-linux.md#seccomp", "MUST",
