@@ -21,17 +21,10 @@ import pytest
 from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, PodmanStore, RuntimeUnderTest,
                        build_oci_archive, mounts_under, need, unmount_under)
 
-def missing(command, call):
-    return (f"pyrun has no `{command}` command yet: `{call}` exits 1 with ModuleNotFoundError: "
-            f"No module named 'runtime.commands.{command}' (a traceback on stderr, nothing in --log)")
-
-
-# case name (pytest item name) -> why pyrun still fails it: the failing call and its message.
+# case name (pytest item name) -> why pyrun still fails it: the failing call and its message, e.g.
+#   "test_ctr_pause_resume[pyrun]": "ctr task pause: `pause ID` exits 1 with ModuleNotFoundError: ...",
+# Empty: every engine case passes with pyrun (as of the commit that emptied it).
 PYRUN_XFAIL = {
-    "test_ctr_exec_ps[pyrun]": "ctr task ps: " + missing("ps", "ps --format json ID"),
-    "test_ctr_pause_resume[pyrun]": "ctr task pause: " + missing("pause", "pause ID"),
-    "test_podman_memory_update[pyrun]": "podman update: " + missing("update", "update --resources=FILE ID"),
-    "test_podman_pause_unpause[pyrun]": "podman pause: " + missing("pause", "pause ID"),
 }
 
 
