@@ -114,16 +114,28 @@ def parse(entry, bundle, where="mounts"):
                      attr_set, attr_clr)
 
 
-def _remount_flags(path, wanted):
-    """Flags for a bind remount: the wanted ones plus those the kernel locked on the source
-    (nosuid/nodev/noexec/ro cannot be cleared in a user namespace)."""
+# Per-mount flags a bind copies from its source and a bind remount would otherwise reset.
+_KEPT = ((os.ST_RDONLY, linux.MS_RDONLY), (os.ST_NOSUID, linux.MS_NOSUID), (os.ST_NODEV, linux.MS_NODEV),
+         (os.ST_NOEXEC, linux.MS_NOEXEC))
+_CLEARABLE = linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
+
+
+def _current_flags(path):
     st = os.statvfs(path)
-    locked = 0
-    for st_flag, ms_flag in ((os.ST_NOSUID, linux.MS_NOSUID), (os.ST_NODEV, linux.MS_NODEV),
-                             (os.ST_NOEXEC, linux.MS_NOEXEC)):
-        if st.f_flag & st_flag:
-            locked |= ms_flag
-    return wanted | locked
+    return sum(ms_flag for st_flag, ms_flag in _KEPT if st.f_flag & st_flag)
+
+
+def bind_remount(path, wanted, cleared=0):
+    """Remount a bind mount with wanted flags set and cleared ones removed, keeping the rest of
+    what it has (ro/nosuid/nodev/noexec from its source). In a user namespace the source's flags
+    are locked and clearing them fails: then they are kept."""
+    current = _current_flags(path)
+    try:
+        linux.mount(None, path, None, (current & ~cleared) | wanted | linux.MS_BIND | linux.MS_REMOUNT)
+    except PermissionError:
+        if not current & cleared:
+            raise
+        linux.mount(None, path, None, current | wanted | linux.MS_BIND | linux.MS_REMOUNT)
 
 
 def mount_entry(spec, rootfs, cgroup_mounter=None):
@@ -166,13 +178,15 @@ def _mount_bind(spec, rootfs):
         except OSError as err:
             raise SetupError(f"bind mount {spec.source} to {spec.destination}: {err.strerror}") from None
         extra = spec.flags & ~(linux.MS_BIND | linux.MS_REC | linux.MS_REMOUNT)
-        if extra:
+        if extra or spec.clear & _CLEARABLE:
             # A bind mount takes its flags only on a remount; re-open: the fd names the old mount.
             os.close(fd)
             fd = paths.open_checked(rootfs, target)
             proc = paths.proc_path(fd)
-            flags = _remount_flags(proc, extra)
-            linux.mount(None, proc, None, flags | linux.MS_BIND | linux.MS_REMOUNT)
+            try:
+                bind_remount(proc, extra, spec.clear & _CLEARABLE)
+            except OSError as err:
+                raise SetupError(f"remount bind {spec.destination} with its options: {err.strerror}") from None
     finally:
         os.close(fd)
     _after(spec, target, rootfs)
@@ -196,6 +210,5 @@ def _after(spec, target, rootfs):
 
 
 def remount_readonly(path):
-    """Make an existing mount read-only, keeping its locked flags (root.readonly, readonlyPaths)."""
-    flags = _remount_flags(path, linux.MS_RDONLY)
-    linux.mount(None, path, None, flags | linux.MS_BIND | linux.MS_REMOUNT)
+    """Make an existing mount read-only, keeping its other flags (root.readonly, readonlyPaths)."""
+    bind_remount(path, linux.MS_RDONLY)

@@ -275,3 +275,20 @@ def test_bad_mount_option_is_a_clear_error(pyrun, bundle):
     b.add_mount("/scratch", "tmpfs", "tmpfs", ["size=lots"])
     err = failed(pyrun, b).stderr
     assert "/scratch" in err and "size=lots" in err
+
+
+@pytest.mark.parametrize("options, runs", [
+    (["rbind"], False),               # a bind keeps the source's flags
+    (["rbind", "ro"], False),         # ... also when remounted for another flag
+    (["rbind", "exec"], True),        # an explicit clear option clears it
+    (["rbind", "ro", "exec"], True),
+])
+def test_bind_flags_of_the_source_are_kept_unless_cleared(pyrun, bundle, tmp_path, host_mount, options, runs):
+    src = tmp_path / "noexec-src"
+    src.mkdir()
+    host_mount("tmpfs", str(src), "size=4m", "noexec")
+    subprocess.run(["cp", "/bin/busybox", str(src / "true")], check=True)
+    b = bundle()
+    b.add_mount("/v", "bind", str(src), options)
+    text = out(pyrun, b, "/v/true 2>/dev/null; echo rc=$?")
+    assert (text == "rc=0\n") == runs, text
