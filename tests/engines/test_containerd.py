@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from enginelib import IMAGE, in_tty, wait_for
+from enginelib import IMAGE, in_tty, run, wait_for
 
 pytestmark = [pytest.mark.engines, pytest.mark.timeout(120)]
 
@@ -269,3 +269,33 @@ def test_ctr_missing_executable(ctr, same_as_runc):
     left = [d for d in os.listdir("/sys/fs/cgroup") if os.path.exists(f"/sys/fs/cgroup/{d}/{ctr.daemon.namespace}/{cid}")]
     assert not left, f"cgroups left behind in {left}"
     same_as_runc("rc", proc.returncode)
+
+
+def test_ctr_runtime_state_and_list(ctr, same_as_runc):
+    """What the runtime itself reports about a container the shim made: state and list under the
+    shim's --root (absolute rootfs from containerd's relative root.path), then "does not exist"."""
+    cid = ctr.new_id("state")
+    run_detached(ctr, cid, "sleep", "1000")
+    root = os.path.join(ctr.runc_root, ctr.daemon.namespace)
+    proc = run([ctr.runtime.binary, "--root", root, "state", cid])
+    assert proc.returncode == 0, proc.stderr
+    state = json.loads(proc.stdout)
+    bundle = ctr.daemon.bundle(cid)
+    assert (state["id"], state["status"], state["pid"], state["bundle"], state["rootfs"]) == \
+        (cid, "running", ctr.daemon.tasks()[cid][0], bundle, os.path.join(bundle, "rootfs"))
+    same_as_runc("state keys", sorted(state))
+
+    listed = json.loads(run([ctr.runtime.binary, "--root", root, "list", "--format", "json"], check=True).stdout)
+    mine = [c for c in listed if c["id"] == cid]
+    assert len(mine) == 1 and mine[0]["status"] == "running" and mine[0]["pid"] == state["pid"], listed
+    same_as_runc("list keys", sorted(mine[0]))
+
+    assert ctr("task", "kill", "-s", "SIGKILL", cid).returncode == 0
+    wait_for(lambda: ctr.daemon.status(cid) == "STOPPED", what="the task to stop")
+    proc = run([ctr.runtime.binary, "--root", root, "state", cid])
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "stopped", (proc.stdout, proc.stderr)
+    same_as_runc("stopped pid", json.loads(proc.stdout)["pid"])
+    assert ctr("task", "delete", cid).returncode == 0
+    proc = run([ctr.runtime.binary, "--root", root, "state", cid])
+    assert proc.returncode == 1 and "does not exist" in proc.stderr, (proc.returncode, proc.stderr)
+    same_as_runc("after delete", proc.returncode)

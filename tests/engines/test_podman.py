@@ -101,6 +101,40 @@ def test_podman_detached_exec_signals_stop_rm(podman, same_as_runc):
     same_as_runc("states", states)
 
 
+def test_podman_user_mounts_read_only(podman, same_as_runc):
+    """--user, exec -u, --read-only (podman adds tmpfs on /tmp, /run, /var/tmp), -v host:dst:ro, --tmpfs."""
+    share = os.path.join(podman.store.dir, f"share-{podman.runtime.name}")
+    os.makedirs(share, exist_ok=True)
+    with open(os.path.join(share, "f"), "w") as f:
+        f.write("hostdata\n")
+    script = ("id; cat /mnt/f; touch /x 2>/dev/null || echo root-ro; touch /tmp/t && echo tmp-rw; "
+              "touch /mnt/g 2>/dev/null || echo mnt-ro; touch /data/d && echo data-rw; "
+              "grep -E ' /(data|tmp) ' /proc/mounts | cut -d' ' -f2,3 | sort")
+    name = start_detached(podman, "user", "sh", "-c", f"{script}; sleep 1000",
+                          opts=("--user", "1000:1000", "--read-only", "-v", f"{share}:/mnt:ro",
+                                "--tmpfs", "/data:mode=1777"))
+    wait_for(lambda: "data" in podman("logs", name).stdout, what="the container's output")
+    out = podman("logs", name).stdout
+    assert out.splitlines() == ["uid=1000(user) gid=1000(user) groups=1000(user)", "hostdata", "root-ro", "tmp-rw",
+                                "mnt-ro", "data-rw", "/data tmpfs", "/tmp tmpfs"], out
+    proc = podman("exec", "-u", "65534", name, "id")
+    assert proc.stdout == "uid=65534(nobody) gid=65534(nogroup)\n", \
+        f"{proc.stdout}{proc.stderr}{podman.explain(name)}"
+    assert os.listdir(share) == ["f"]
+    same_as_runc("out", (out, proc.stdout))
+
+
+def test_podman_stop_pid_host(podman, same_as_runc):
+    """With --pid host, podman stops the container with `kill --all ID 15`; sleep dies of TERM (143)."""
+    name = start_detached(podman, "pidhost", "sleep", "1000", opts=("--pid", "host"))
+    proc = podman("stop", "--time", "10", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    state = podman.inspect(name)["State"]
+    result = (state["Status"], state["ExitCode"])
+    assert result == ("exited", 143), podman.explain(name)
+    same_as_runc("state", result)
+
+
 def test_podman_stop_falls_back_to_kill(podman, same_as_runc):
     """stop on a pid 1 without a TERM handler: podman sends TERM (ignored), then KILL; exit code 137."""
     name = start_detached(podman, "stopkill", "sleep", "1000")
