@@ -148,6 +148,9 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
     if spec.is_bind:
         _mount_bind(spec, rootfs)
         return
+    data = spec.data
+    if spec.type == "tmpfs":
+        data = _with_existing_mode(paths.secure_join(rootfs, spec.destination), data)
     target = paths.make_target(rootfs, spec.destination, True)
     fd = paths.open_checked(rootfs, target)
     try:
@@ -155,13 +158,26 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         source = spec.source or spec.type
         flags = spec.flags & ~linux.MS_REC
         try:
-            linux.mount(source, proc, spec.type, flags, spec.data)
+            linux.mount(source, proc, spec.type, flags, data)
         except OSError as err:
             raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
                              f"options {spec.data or ''}): {err.strerror}") from None
     finally:
         os.close(fd)
     _after(spec, target, rootfs)
+
+
+def _with_existing_mode(path, data):
+    """A tmpfs over an existing directory keeps that directory's mode unless mode= says
+    otherwise (as runc: the mode goes first, a later mode= wins)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return data
+    if not stat.S_ISDIR(st.st_mode):
+        return data
+    mode = f"mode={stat.S_IMODE(st.st_mode):o}"
+    return f"{mode},{data}" if data else mode
 
 
 def _mount_bind(spec, rootfs):

@@ -292,3 +292,14 @@ def test_bind_flags_of_the_source_are_kept_unless_cleared(pyrun, bundle, tmp_pat
     b.add_mount("/v", "bind", str(src), options)
     text = out(pyrun, b, "/v/true 2>/dev/null; echo rc=$?")
     assert (text == "rc=0\n") == runs, text
+
+
+def test_tmpfs_over_an_existing_directory_keeps_its_mode(pyrun, bundle):
+    b = bundle()
+    for name in ("kept", "overridden"):
+        os.makedirs(os.path.join(b.rootfs, name))
+        os.chmod(os.path.join(b.rootfs, name), 0o750)
+    b.add_mount("/kept", "tmpfs", "tmpfs", ["size=1m"])
+    b.add_mount("/overridden", "tmpfs", "tmpfs", ["size=1m", "mode=711"])
+    b.add_mount("/fresh", "tmpfs", "tmpfs", ["size=1m"])
+    assert out(pyrun, b, "stat -c %a /kept /overridden /fresh") == "750\n711\n1777\n"
