@@ -337,3 +337,16 @@ def seccomp_set_mode_filter(program, flags=0):
     prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
     return _check(_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, ctypes.c_uint(flags),
                            ctypes.byref(prog)), "seccomp")
+
+
+BPF_OBJ_GET_INFO_BY_FD = 15
+
+
+def bpf_prog_tag(prog_fd):
+    """The program's tag (the kernel's hash of its instructions) as hex, from BPF_OBJ_GET_INFO_BY_FD."""
+    import struct
+    info = ctypes.create_string_buffer(256)   # struct bpf_prog_info: type, id, tag[8], ...
+    attr = ctypes.create_string_buffer(_BPF_ATTR_SIZE)
+    struct.pack_into("=IIQ", attr, 0, prog_fd, len(info), ctypes.addressof(info))
+    _check(_syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, attr, _BPF_ATTR_SIZE), "bpf obj get info")
+    return info.raw[8:16].hex()

@@ -93,3 +93,43 @@ def test_same_path_and_v2_values_as_runc(make_bundle, runc, managers):
             assert theirs.strip() and not ours.strip()
             continue
         assert ours == theirs, f"{name}: runc {theirs!r}, pyrun {ours!r}"
+
+
+def device_program_tags(cgroup_dir):
+    from runtime import linux
+    fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        tags = []
+        for prog_id in linux.bpf_prog_query(fd, linux.BPF_CGROUP_DEVICE):
+            prog = linux.bpf_prog_get_fd_by_id(prog_id)
+            try:
+                tags.append(linux.bpf_prog_tag(prog))
+            finally:
+                os.close(prog)
+        return tags
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.cgroupv2
+@needs_v2
+@pytest.mark.parametrize("rules", [
+    [],
+    [{"allow": True, "type": "b", "major": 7, "access": "r"}, {"allow": True, "type": "c", "major": 1, "minor": 1,
+                                                                "access": "rw"},
+     {"allow": False, "type": "c", "major": 1, "minor": 9, "access": "rwm"}],
+    [{"allow": True, "access": "rwm"}, {"allow": False, "type": "b", "major": 8, "minor": 0, "access": "rwm"}],
+], ids=["defaults", "mixed", "privileged-but-one"])
+def test_same_device_program_as_runc(make_bundle, runc, managers, rules):
+    """The kernel's tag hashes a program's instructions: equal tags, the same program as runc's."""
+    bundle = make_bundle(args=("sleep", "30"))
+    bundle.config["linux"].pop("cgroupsPath", None)
+    bundle.config["linux"]["resources"]["devices"] += rules
+    bundle.save()
+    runc_id = runc.new_id("cgbpf")
+    runc("create", "--bundle", bundle.path, runc_id)
+    runc_path = "/sys/fs/cgroup" + proc_cgroups(json.loads(runc("state", runc_id).stdout)["pid"])[""]
+    m = managers(json.loads(json.dumps(bundle.config)))
+    m.create()
+    theirs, ours = device_program_tags(runc_path), device_program_tags(m.path)
+    assert len(theirs) == 1 and ours == theirs
