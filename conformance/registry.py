@@ -37,12 +37,14 @@ def case(name, section, level, text, needs_root=True):
     area_name = name.split(".", 1)[0]
     if "." not in name or not area_name:
         raise ValueError(f"case name {name!r} must look like 'area.case'")
+    # The module that registers the case is the one a worker must import to find it again.
+    module_name = sys._getframe(1).f_globals.get("__name__", "__main__")
 
     def register(fn):
         if name in CASES and CASES[name].fn.__code__ is not fn.__code__:
             raise ValueError(f"case {name!r} is registered twice")
-        module = sys.modules.get(fn.__module__)
-        CASES[name] = Case(name, area_name, section, level, text, fn, fn.__module__,
+        module = sys.modules.get(module_name)
+        CASES[name] = Case(name, area_name, section, level, text, fn, module_name,
                            os.path.abspath(getattr(module, "__file__", "") or ""), needs_root)
         AREAS.setdefault(area_name, "")
         return fn
