@@ -4,7 +4,8 @@ linux.resources onto the unified hierarchy's files, as runc's fs2 driver does:
   memory.limit -> memory.max, reservation -> memory.low, swap -> memory.swap.max (swap minus limit);
   cpu.shares -> cpu.weight (converted), quota/period -> cpu.max, burst -> cpu.max.burst, idle -> cpu.idle,
   cpus/mems -> cpuset.cpus/mems; pids.limit -> pids.max; blockIO weight -> io.bfq.weight or io.weight
-  (converted), per-device weights -> the same file, throttles -> io.max; hugepageLimits ->
+  (converted), per-device weights -> the same file (refused by the kernel, so an error, unless the
+  device runs bfq or io.cost), throttles -> io.max; hugepageLimits ->
   hugetlb.<size>.max; rdma -> rdma.max; unified key/values written as given (after validation);
   devices -> an eBPF cgroup-device program attached with BPF_F_ALLOW_MULTI.
 Fields v2 has no file for (kernel memory, swappiness, disableOOMKiller, realtime cpu, network, blkio leaf

@@ -128,7 +128,14 @@ def loop_device(tmp_path):
 
 def test_io_max_on_a_loop_device(managers, spawn, loop_device):
     dev, (major, minor) = loop_device
-    m = managers(config_with({"blockIO": {"throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": MiB}],
+    # a per-device weight needs bfq or io.cost on the device; the VM's loop device has neither: refused
+    bad = managers(config_with({"blockIO": {"weightDevice": [{"major": major, "minor": minor, "weight": 200}]}},
+                               cgroups_path="/" + unique_id()))
+    with pytest.raises(CgroupError, match=r"linux.resources.blockIO.weightDevice\[0\]"):
+        bad.create()
+    assert not os.path.exists(bad.path)
+    m = managers(config_with({"blockIO": {"weight": 500,
+                                          "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": MiB}],
                                           "throttleWriteIOPSDevice": [{"major": major, "minor": minor,
                                                                        "rate": 100}]},
                               # the device filter must let it be read at all
@@ -136,6 +143,8 @@ def test_io_max_on_a_loop_device(managers, spawn, loop_device):
                                            "access": "r"}]},
                              cgroups_path="/" + unique_id()))
     m.create()
+    weights = read(f"{m.path}/io.weight").splitlines()        # no bfq in the VM: io.weight, converted
+    assert "default 4950" in weights, weights
     line = [ln for ln in read(f"{m.path}/io.max").splitlines() if ln.startswith(f"{major}:{minor} ")]
     assert line and "rbps=1048576" in line[0] and "wiops=100" in line[0]
     # reading 3 MiB at 1 MiB/s takes time; only check it is throttled (>= 1 s), not how precisely
