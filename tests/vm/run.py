@@ -59,6 +59,7 @@ class VMRun:
     stderr: str
     attempts: int = 1             # boots tried (a hung boot is retried)
     boot_seconds: float = 0.0     # qemu start -> the command starts, on the boot that worked
+    command_seconds: float = 0.0  # the command starts -> it exits (host clock, ±0.1 s)
     total_seconds: float = 0.0    # the whole call, cache check and hung boots included
     console: str = field(default="", repr=False)
 
@@ -95,8 +96,11 @@ def guest_env(extra=None):
 
 def qemu_argv(image, jobdir, memory_mib, cpus, paused=False):
     f = lambda name: os.path.join(jobdir, name)  # noqa: E731
+    # clocksource=hpet: the guest calibrates its TSC with timing loops, which a busy host upsets
+    # (a guest clock running ~3x fast was seen); qemu's HPET follows the host's clock whatever the
+    # load, so sleeps and timeouts inside stay true.
     append = (f"console=ttyS0 quiet loglevel=4 panic=-1 cgroup_no_v1=all mitigations=off "
-              f"tsc=reliable pyrunvm.job={jobdir} pyrunvm.modules={image.modules_dir}")
+              f"clocksource=hpet pyrunvm.job={jobdir} pyrunvm.modules={image.modules_dir}")
     argv = [QEMU, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
             # qemu64 over "max": glibc then picks its SSE2 string functions, which TCG emulates
             # faster than the AVX2 ones (imports -18 %, a Python loop -25 %, measured A/B).
@@ -153,7 +157,8 @@ class _Echo:
 
 
 def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, echo):
-    """One qemu run, killed and reaped before this returns. Returns ("exit", (code, boot_seconds)),
+    """One qemu run, killed and reaped before this returns. Returns ("exit", (code, boot_seconds,
+    command_seconds)),
     ("timeout", boot_seconds), ("hung", why) for a boot worth retrying, or ("failed", why)."""
     for name in ("stdout", "stderr", "status", "console"):
         open(os.path.join(jobdir, name), "wb").close()
@@ -163,7 +168,7 @@ def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, 
         qemu = subprocess.Popen(qemu_argv(image, jobdir, memory_mib, cpus, paused),
                                 stdin=subprocess.DEVNULL, stdout=qemu_log, stderr=qemu_log,
                                 preexec_fn=_die_with_parent, close_fds=True)
-    boot_seconds = None
+    boot_seconds = command_seconds = None
     try:
         while True:
             exited = qemu.poll() is not None
@@ -172,6 +177,8 @@ def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, 
                 echoer.pump()
             if boot_seconds is None and "start\n" in status:
                 boot_seconds = time.monotonic() - started_at
+            if command_seconds is None and boot_seconds is not None and "exit " in status:
+                command_seconds = time.monotonic() - started_at - boot_seconds
             if exited:
                 break
             now = time.monotonic()
@@ -188,7 +195,7 @@ def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, 
             echoer.pump()
     for line in status.splitlines():
         if line.startswith("exit "):
-            return "exit", (int(line.split()[1]), boot_seconds)
+            return "exit", (int(line.split()[1]), boot_seconds, command_seconds or 0.0)
         if line.startswith("fail "):
             return "failed", f"guest init failed: {line[5:]}"
     log = _read(os.path.join(jobdir, "qemu.log")).strip()
@@ -233,8 +240,8 @@ def run_in_vm(argv, timeout=600, *, cwd=None, env=None, expose=(), boot_timeout=
             output = dict(stdout=_read(os.path.join(jobdir, "stdout")), stderr=_read(os.path.join(jobdir, "stderr")),
                           console=_read(os.path.join(jobdir, "console")))
             if outcome == "exit":
-                code, boot_seconds = detail
-                return VMRun(code, output["stdout"], output["stderr"], attempt, boot_seconds,
+                code, boot_seconds, command_seconds = detail
+                return VMRun(code, output["stdout"], output["stderr"], attempt, boot_seconds, command_seconds,
                              time.monotonic() - began, output["console"])
             if outcome == "timeout":
                 raise VMTimeout(f"timed out after {timeout} s (boot {attempt}); qemu was killed: {shlex.join(argv)}",
@@ -289,7 +296,7 @@ def main(args=None):
     except (VMError, cache.CacheError) as e:
         print(f"pyrun-vm: {e}", file=sys.stderr)
         return 125
-    print(f"pyrun-vm: exit {result.exit_code}, boot {result.boot_seconds:.1f} s, "
+    print(f"pyrun-vm: exit {result.exit_code}, boot {result.boot_seconds:.1f} s, command {result.command_seconds:.1f} s, "
           f"total {result.total_seconds:.1f} s, {result.attempts} boot(s)", file=sys.stderr)
     return result.exit_code
 

@@ -180,9 +180,11 @@ def test_runs_a_command_with_output_exit_code_cwd_and_env(tmp_path, no_qemu_left
     script = (f'printf "%s|" "$@"; echo; pwd; echo "$PYRUN_TEST_VM $EXTRA $TMPDIR"; echo to-stderr >&2; '
               f'cat /proc/self/cgroup; stat -f -c %T "$TMPDIR"; '
               f'rm -f {keep}; echo guest > {tmp_path}/new; '
-              f'test -x {VENV_PYTHON} && echo venv; exit 42')
+              f'test -x {VENV_PYTHON} && echo venv; date +%s; sleep 3; exit 42')
+    before = time.time()
     result = run.run_in_vm(["sh", "-c", script, "sh", "a b", "it's", "$HOME"], 180, cwd=str(tmp_path),
                            env={"EXTRA": "x y"})
+    after = time.time()
     lines = result.stdout.splitlines()
     assert result.exit_code == 42, result
     assert lines[0] == "a b|it's|$HOME|"
@@ -191,6 +193,9 @@ def test_runs_a_command_with_output_exit_code_cwd_and_env(tmp_path, no_qemu_left
     assert lines[3] == "0::/init"
     assert lines[4] == "tmpfs"
     assert lines[5] == "venv"
+    # The guest's clock keeps the host's time and pace (a 3 s sleep takes 3 s of ours).
+    assert before - 2 <= int(lines[6]) <= after + 1
+    assert 2.9 <= result.command_seconds < 60, result.command_seconds
     assert result.stderr == "to-stderr\n"
     assert result.attempts == 1 and 0 < result.boot_seconds < result.total_seconds
     # The guest changed its overlay, never the host.
