@@ -16,20 +16,19 @@ def parse_mountinfo(text):
     """mountinfo text -> list of dicts with mount_id, parent, root, point, fstype, source,
     options (per-mount + super options, as a set), mount_options and optional (propagation fields)."""
     mounts = []
-    if True:
-        for line in text.splitlines():
-            if " - " not in line:
-                continue
-            left, right = line.rstrip("\n").split(" - ", 1)
-            fields = left.split()
-            fstype, source, super_opts = (right.split(" ") + ["", ""])[:3]
-            mounts.append({
-                "mount_id": fields[0], "parent": fields[1], "root": _unescape(fields[3]),
-                "point": _unescape(fields[4]),
-                "options": set(fields[5].split(",")) | set(super_opts.split(",")),
-                "mount_options": set(fields[5].split(",")),
-                "optional": fields[6:], "fstype": fstype, "source": source,
-            })
+    for line in text.splitlines():
+        if " - " not in line:
+            continue
+        left, right = line.rstrip("\n").split(" - ", 1)
+        fields = left.split()
+        fstype, source, super_opts = (right.split(" ") + ["", ""])[:3]
+        mounts.append({
+            "mount_id": fields[0], "parent": fields[1], "root": _unescape(fields[3]),
+            "point": _unescape(fields[4]),
+            "options": set(fields[5].split(",")) | set(super_opts.split(",")),
+            "mount_options": set(fields[5].split(",")),
+            "optional": fields[6:], "fstype": fstype, "source": source,
+        })
     return mounts
 
 

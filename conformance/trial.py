@@ -7,7 +7,6 @@ sees there, and the host side reads /proc and the cgroup files (host.py). The ru
 """
 
 import dataclasses
-import errno
 import json
 import os
 import signal
@@ -329,4 +328,4 @@ def waitpid_status(pid):
     return status if got == pid else None
 
 
-__all__ = ["Trial", "Container", "Result", "Fail", "Skip", "errno"]
+__all__ = ["Trial", "Container", "Result", "Fail", "Skip"]

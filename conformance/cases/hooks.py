@@ -135,10 +135,8 @@ def _state_from_hook(t, kind):
         c.wait(5)
         c.delete()
     deadline = time.monotonic() + 3
-    while not os.path.getsize(out) if os.path.exists(out) else time.monotonic() < deadline:
+    while not (os.path.exists(out) and os.path.getsize(out)) and time.monotonic() < deadline:
         time.sleep(0.02)
-        if time.monotonic() > deadline:
-            break
     t.check(os.path.exists(out), f"the {kind} hook did not run")
     try:
         with open(out) as f:

@@ -113,3 +113,13 @@ def test_repo_known_gaps_file_is_valid():
     gaps = report.parse_known_gaps(open(path).read())
     unknown = [g for g in gaps if g not in CASES]
     assert not unknown, f"known_gaps.txt names cases that do not exist: {unknown}"
+
+
+def test_parse_mountinfo_fields():
+    from conformance.host import parse_mountinfo
+    text = ("36 35 98:0 /mnt1 /mnt/with\\040space rw,noatime master:1 shared:2 - ext3 /dev/root rw,errors=continue\n"
+            "40 36 0:5 / /proc rw,nosuid - proc proc rw\n")
+    m = parse_mountinfo(text)
+    assert m[0]["point"] == "/mnt/with space" and m[0]["optional"] == ["master:1", "shared:2"]
+    assert m[0]["fstype"] == "ext3" and "errors=continue" in m[0]["options"] and "noatime" in m[0]["mount_options"]
+    assert m[1]["parent"] == "36" and m[1]["optional"] == []
