@@ -253,3 +253,19 @@ def test_a_child_joins_by_itself(managers, clone_into):
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+def test_signals_to_a_paused_container(managers, spawn):
+    m = managers(config_with(cgroups_path="/" + unique_id()))
+    m.create()
+    procs = [start_inside(spawn, m), start_inside(spawn, m)]
+    m.freeze()
+    # unlike v1, the v2 freezer lets a fatal signal through: they die, the cgroup stays frozen
+    m.signal_all(signal.SIGTERM)
+    assert [p.wait(timeout=30) for p in procs] == [-signal.SIGTERM, -signal.SIGTERM]
+    assert m.is_frozen()
+    m.thaw()
+    proc = start_inside(spawn, m)
+    m.freeze()
+    m.signal_all(signal.SIGKILL)        # cgroup.kill: frozen tasks die too
+    assert proc.wait(timeout=30) == -signal.SIGKILL
