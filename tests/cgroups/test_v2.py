@@ -15,7 +15,8 @@ import pytest
 from runtime import cgroups
 from runtime.errors import CgroupError, ConfigError
 
-from .conftest import child_joining, config_with, needs_root, needs_v2, proc_cgroups, read, start_inside, unique_id, wait_for
+from .conftest import (child_joining, config_with, needs_root, needs_v2, proc_cgroups, read, start_inside,
+                       unique_id, wait_for)
 
 pytestmark = [pytest.mark.cgroupv2, needs_root, needs_v2]
 
