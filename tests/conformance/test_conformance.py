@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from conformance import report
-from conftest import PYRUN, ROOT, RUNC, run_harness
+from conformance_testlib import PYRUN, ROOT, RUNC, run_harness
 
 GAPS = os.path.join(ROOT, "conformance", "known_gaps.txt")
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conformance import report
-from conftest import PYRUN, ROOT, RUNC, run_harness
+from conformance_testlib import PYRUN, ROOT, RUNC, run_harness
 
 V2_CASES = "cgroups.v2*,cgroups.path_v2,cgroups.inside_view,devices.cgroup_deny_all,devices.cgroup_allow_rule,cli.pause_resume"
 

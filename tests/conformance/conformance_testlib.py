@@ -1,5 +1,6 @@
-"""Fixtures for testing the conformance harness itself: run it as a subprocess, and make
-deliberately broken runtimes (small wrappers around runc) to point it at."""
+"""Helpers for testing the conformance harness itself: run it as a subprocess, make deliberately
+broken runtimes (small wrappers around runc) to point it at, find what a run left on the host.
+(A module of its own, not conftest.py: tests/conftest.py owns that name on sys.path.)"""
 
 import json
 import os
@@ -43,19 +44,14 @@ os.execv({runc!r}, [{runc!r}] + args)
 '''
 
 
-@pytest.fixture
-def broken_runtime(tmp_path):
-    """broken_runtime(what, body) -> path of an executable wrapper around runc running `body` first."""
+def make_broken_runtime(directory, what, body):
+    """Path of an executable wrapper around runc that runs `body` (python) first."""
     if not os.path.exists(RUNC):
         pytest.skip("runc is not installed")
-
-    def make(what, body):
-        path = tmp_path / f"broken-{len(list(tmp_path.glob('broken-*')))}"
-        path.write_text(WRAPPER.format(python=PYTHON, what=what, body=body, runc=RUNC))
-        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        return str(path)
-
-    return make
+    path = directory / f"broken-{len(list(directory.glob('broken-*')))}"
+    path.write_text(WRAPPER.format(python=PYTHON, what=what, body=body, runc=RUNC))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return str(path)
 
 
 def edit_config(code):
