@@ -138,8 +138,31 @@ def bind_remount(path, wanted, cleared=0):
         linux.mount(None, path, None, current | wanted | linux.MS_BIND | linux.MS_REMOUNT)
 
 
+# Files in /proc a mount may cover (lxcfs and the like serve these); runc's list.
+_PROC_ALLOWED = frozenset(("/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+                           "/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
+                           "/proc/sys/kernel/ns_last_pid"))
+
+
+def check_proc_destination(spec, rootfs):
+    """Nothing but procfs goes on /proc, and nothing into it but a few files: a mount over
+    /proc/self/attr, /proc/sys/... would undo LSM and sysctl protections (the CVE-2019-16884
+    family). The check is on the destination resolved inside the rootfs, symlinks followed."""
+    resolved = paths.secure_join(rootfs, spec.destination)
+    inside = "/" + resolved[len(rootfs.rstrip("/")):].lstrip("/")
+    if inside == "/proc":
+        if spec.type != "proc" and not spec.is_bind:
+            raise ConfigError(f"config.json: mount {spec.destination}: only a proc filesystem may be "
+                              f"mounted on /proc (type {spec.type!r})")
+    elif inside.startswith("/proc/") and inside not in _PROC_ALLOWED:
+        raise ConfigError(f"config.json: mount {spec.destination}: {inside} is inside /proc and cannot "
+                          f"be mounted over")
+
+
 def mount_entry(spec, rootfs, cgroup_mounter=None):
     """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root)."""
+    if spec.type not in ("cgroup", "cgroup2"):
+        check_proc_destination(spec, rootfs)
     if spec.type == "cgroup" or spec.type == "cgroup2":
         if cgroup_mounter is None:
             raise SetupError(f"mount {spec.destination}: cgroup mounts need the cgroup manager")

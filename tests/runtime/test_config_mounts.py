@@ -303,3 +303,36 @@ def test_tmpfs_over_an_existing_directory_keeps_its_mode(pyrun, bundle):
     b.add_mount("/overridden", "tmpfs", "tmpfs", ["size=1m", "mode=711"])
     b.add_mount("/fresh", "tmpfs", "tmpfs", ["size=1m"])
     assert out(pyrun, b, "stat -c %a /kept /overridden /fresh") == "750\n711\n1777\n"
+
+
+def test_mount_over_an_allowed_proc_file(pyrun, bundle, tmp_path):
+    """lxcfs-style: a few /proc files may be covered (runc's list)."""
+    src = tmp_path / "uptime"
+    src.write_text("12345.00 0.00\n")
+    b = bundle()
+    b.add_mount("/proc/uptime", "bind", str(src), ["bind", "ro"])
+    assert out(pyrun, b, "cat /proc/uptime") == "12345.00 0.00\n"
+
+
+@pytest.mark.parametrize("destination, link", [
+    ("/proc/sys/kernel/domainname", None),
+    ("/proc/self/attr/exec", None),
+    ("/evil/kernel/domainname", "/proc/sys"),           # through a symlink in the rootfs
+    ("/evil/kernel/domainname", "../../proc/sys"),
+])
+def test_mount_inside_proc_is_refused(pyrun, bundle, tmp_path, destination, link):
+    src = tmp_path / "file"
+    src.write_text("covered\n")
+    b = bundle()
+    if link:
+        os.symlink(link, os.path.join(b.rootfs, "evil"))
+    b.add_mount(destination, "bind", str(src), ["bind"])
+    err = failed(pyrun, b).stderr
+    assert destination in err and "/proc" in err
+
+
+def test_only_proc_goes_on_proc(pyrun, bundle):
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    b.add_mount("/proc", "tmpfs", "tmpfs", ["size=1m"])
+    assert "only a proc filesystem" in failed(pyrun, b).stderr
