@@ -68,7 +68,7 @@ def test_cgroupv2_tests_pass_inside_the_vm(record_property):
         pytest.skip(str(e))
     output = result.stdout + result.stderr
     counts = summary_counts(result.stdout)
-    report = (f"inside the VM: {counts or 'no summary'} of {len(ids)} collected on the host; "
+    report = (f"inside the VM: {counts or 'no summary'}; {len(ids)} collected on the host; "
               f"boot {result.boot_seconds:.1f} s, pytest in the guest {result.command_seconds:.1f} s, "
               f"total {result.total_seconds:.1f} s, {result.attempts} boot(s)")
     record_property("vm", report)
@@ -76,9 +76,10 @@ def test_cgroupv2_tests_pass_inside_the_vm(record_property):
     if result.exit_code == 5:
         pytest.fail(f"pytest in the VM collected no tests, but the host collected {len(ids)}:\n{output[-6000:]}")
     assert result.exit_code == 0, f"pytest in the VM exited {result.exit_code}; {report}\n{output[-12000:]}"
-    ran = sum(counts.get(k, 0) for k in ("passed", "skipped", "xfailed", "xpassed"))
-    assert ran == len(ids), f"the VM ran {ran} tests, the host collected {len(ids)}; {report}\n{output[-6000:]}"
-    assert counts.get("passed", 0) > 0, f"every cgroupv2 test skipped inside the VM; {report}\n{output[-6000:]}"
+    # Counts may differ from the host's when a test parametrizes over what the machine has; the
+    # exit code already fails on errors, so a difference is only reported. Nothing passing is a
+    # broken VM (the tests did not see a pure v2 host), never a success.
+    assert counts.get("passed", 0) > 0, f"no cgroupv2 test passed inside the VM; {report}\n{output[-6000:]}"
 
 
 def test_summary_counts_reads_pytest_summary_lines():
