@@ -54,17 +54,19 @@ RECURSIVE = {
     "rnosymfollow": (MOUNT_ATTR_NOSYMFOLLOW, 0), "rsymfollow": (0, MOUNT_ATTR_NOSYMFOLLOW),
 }
 
-# Options that are pyrun's to interpret and never reach the kernel's data string.
-IGNORED = {"tmpcopyup", "idmap", "ridmap", "copy-symlink"}
+# Options that never reach the kernel's data string: tmpcopyup is pyrun's to do, copy-symlink
+# is crun's (unsupported, harmless to skip); idmap/ridmap are refused in parse().
+IGNORED = {"tmpcopyup", "copy-symlink"}
 
 
 class MountSpec:
     """One parsed mount: what mount(2) gets, plus what must happen after it."""
 
     __slots__ = ("source", "destination", "type", "flags", "clear", "propagation", "data",
-                 "attr_set", "attr_clr", "is_bind")
+                 "attr_set", "attr_clr", "is_bind", "copy_up")
 
-    def __init__(self, source, destination, type_, flags, clear, propagation, data, attr_set, attr_clr):
+    def __init__(self, source, destination, type_, flags, clear, propagation, data, attr_set, attr_clr,
+                 copy_up=False):
         self.source = source
         self.destination = destination
         self.type = type_
@@ -75,6 +77,7 @@ class MountSpec:
         self.attr_set = attr_set
         self.attr_clr = attr_clr
         self.is_bind = bool(flags & linux.MS_BIND)
+        self.copy_up = copy_up
 
 
 def parse(entry, bundle, where="mounts"):
@@ -84,9 +87,14 @@ def parse(entry, bundle, where="mounts"):
         raise ConfigError(f"config.json: {where}.destination: is required")
     if not dest.startswith("/"):
         dest = "/" + dest  # runc resolves a relative destination against "/"
+    options = entry.get("options") or []
+    if entry.get("uidMappings") or entry.get("gidMappings") or "idmap" in options or "ridmap" in options:
+        # Ignoring them would show the container files with the wrong owners.
+        raise ConfigError(f"config.json: {where}: idmapped mounts (idmap, uidMappings/gidMappings) "
+                          f"are not supported")
     flags = clear = propagation = attr_set = attr_clr = 0
     data = []
-    for opt in entry.get("options") or []:
+    for opt in options:
         if opt in FLAGS:
             is_clear, flag = FLAGS[opt]
             if is_clear:
@@ -111,7 +119,7 @@ def parse(entry, bundle, where="mounts"):
     if flags & linux.MS_BIND and source and not source.startswith("/"):
         source = os.path.join(bundle, source)
     return MountSpec(source, dest, type_, flags, clear, propagation, ",".join(data) or None,
-                     attr_set, attr_clr)
+                     attr_set, attr_clr, copy_up="tmpcopyup" in options and type_ == "tmpfs")
 
 
 # Per-mount flags a bind copies from its source and a bind remount would otherwise reset.
@@ -176,6 +184,7 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         data = _with_existing_mode(paths.secure_join(rootfs, spec.destination), data)
     target = paths.make_target(rootfs, spec.destination, True)
     fd = paths.open_checked(rootfs, target)
+    covered = _open_covered(fd) if spec.copy_up else None
     try:
         proc = paths.proc_path(fd)
         source = spec.source or spec.type
@@ -185,9 +194,63 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         except OSError as err:
             raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
                              f"options {spec.data or ''}): {err.strerror}") from None
+        if covered is not None:
+            os.close(fd)
+            fd = paths.open_checked(rootfs, target)  # now the new tmpfs
+            try:
+                _copy_tree(covered, paths.proc_path(fd))
+            except OSError as err:
+                raise SetupError(f"tmpcopyup {spec.destination}: {err.filename}: {err.strerror}") from None
     finally:
         os.close(fd)
+        if covered is not None:
+            os.close(covered)
     _after(spec, target, rootfs)
+
+
+def _open_covered(path_fd):
+    """tmpcopyup: a readable fd on the directory about to be covered; lookups relative to it
+    still reach its contents once the tmpfs is on top."""
+    return os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=path_fd)
+
+
+def _copy_tree(src_fd, dst):
+    """Copy the contents of the directory open as src_fd into dst with modes and owners
+    (tmpfs tmpcopyup): files, directories, symlinks as they are, device nodes and fifos remade.
+    Everything is read relative to src_fd: by path it would be the tmpfs now on top."""
+    for name in os.listdir(src_fd):
+        st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
+        d = os.path.join(dst, name)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(name, dir_fd=src_fd), d)
+        elif stat.S_ISDIR(st.st_mode):
+            os.mkdir(d, 0o700)
+            sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+            try:
+                _copy_tree(sub, d)
+            finally:
+                os.close(sub)
+        elif stat.S_ISREG(st.st_mode):
+            fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+            try:
+                fout = os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                try:
+                    while os.sendfile(fout, fin, None, 1 << 20):
+                        pass
+                finally:
+                    os.close(fout)
+            finally:
+                os.close(fin)
+        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
+        else:
+            continue  # sockets do not survive a copy
+        os.lchown(d, st.st_uid, st.st_gid)
+        if not stat.S_ISLNK(st.st_mode):
+            os.chmod(d, stat.S_IMODE(st.st_mode))
+    st = os.fstat(src_fd)
+    os.chown(dst, st.st_uid, st.st_gid)
+    os.chmod(dst, stat.S_IMODE(st.st_mode))
 
 
 def _with_existing_mode(path, data):

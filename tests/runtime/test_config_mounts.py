@@ -336,3 +336,32 @@ def test_only_proc_goes_on_proc(pyrun, bundle):
     b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
     b.add_mount("/proc", "tmpfs", "tmpfs", ["size=1m"])
     assert "only a proc filesystem" in failed(pyrun, b).stderr
+
+
+def test_tmpcopyup_fills_the_tmpfs_with_what_it_covers(pyrun, bundle):
+    b = bundle()
+    base = os.path.join(b.rootfs, "seeded")
+    os.makedirs(os.path.join(base, "sub"))
+    with open(os.path.join(base, "sub", "f"), "w") as f:
+        f.write("seed\n")
+    os.chmod(os.path.join(base, "sub", "f"), 0o644)
+    os.chown(os.path.join(base, "sub", "f"), 1000, 1000)
+    os.symlink("sub/f", os.path.join(base, "link"))
+    os.mkfifo(os.path.join(base, "fifo"))
+    os.chmod(base, 0o751)
+    b.add_mount("/seeded", "tmpfs", "tmpfs", ["tmpcopyup", "size=1m"])
+    text = out(pyrun, b, "cat /seeded/link; stat -c '%n %a %u:%g %F' /seeded /seeded/sub/f /seeded/fifo; "
+                         "readlink /seeded/link; echo new > /seeded/new; grep ' /seeded ' /proc/self/mountinfo")
+    lines = text.splitlines()
+    assert lines[:5] == ["seed", "/seeded 751 0:0 directory", "/seeded/sub/f 644 1000:1000 regular file",
+                         "/seeded/fifo 644 0:0 fifo", "sub/f"]
+    assert " - tmpfs " in lines[5]
+    assert not os.path.exists(os.path.join(base, "new"))  # the write went to the tmpfs, not the rootfs
+
+
+def test_idmapped_mounts_are_refused_not_ignored(pyrun, bundle, tmp_path):
+    b = bundle()
+    entry = b.add_mount("/v", "bind", str(tmp_path), ["rbind", "idmap"])
+    entry["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    entry["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    assert "idmap" in failed(pyrun, b).stderr
