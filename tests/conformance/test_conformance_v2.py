@@ -9,7 +9,11 @@ import pytest
 from conformance import report
 from conformance_testlib import PYRUN, ROOT, RUNC, run_harness
 
-V2_CASES = "cgroups.v2*,cgroups.path_v2,cgroups.inside_view,devices.cgroup_deny_all,devices.cgroup_allow_rule,cli.pause_resume"
+# Python runs ~16x slower in the VM (a case takes 10-30 s there), and every cgroupv2 test shares one
+# boot's time budget: the cases below are the v2 ones with the most to lose. All of them, and the
+# rest of the v2 area, passed for runc 1.1.5 and pyrun in the VM (docs/conformance.md has the command).
+V2_CASES = ("cgroups.path_v2,cgroups.v2_memory,cgroups.v2_cpu,cgroups.v2_pids,cgroups.v2_unified,"
+            "cgroups.v2_memory_enforced,devices.cgroup_deny_all,cli.pause_resume")
 
 
 def _pure_v2():
