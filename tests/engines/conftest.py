@@ -26,10 +26,10 @@ from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, Podman
 PYRUN_XFAIL = {
     "test_podman_user_mounts_read_only[pyrun]": (
         "podman --tmpfs /data:mode=1777 gives the mount options [mode=1777, rw, rprivate, nosuid, nodev, tmpcopyup] "
-        "on a /data the image lacks: pyrun leaves the tmpfs drwxr-xr-x (tmpcopyup's _copy_tree in "
-        "runtime/rootfs/mounts.py chmods the tmpfs root to the mode of the directory pyrun itself just made), "
-        "runc leaves drwxrwxrwt (it restores a mode only for a directory that existed before); so "
-        "`touch /data/d` as uid 1000 fails: Permission denied"),
+        "on a /data the image lacks: runc 1.1.5 leaves the tmpfs drwxrwxrwt (mode= applies), pyrun leaves it "
+        "drwxr-xr-x (_copy_tree in runtime/rootfs/mounts.py ends by chmod-ing the tmpfs root to the mode of the "
+        "covered directory, here the 0755 one pyrun just made, overriding mode=); so `touch /data/d` as uid 1000 "
+        "fails: Permission denied"),
 }
 
 
