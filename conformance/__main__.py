@@ -21,7 +21,7 @@ def parse_args(argv):
                                 description="OCI runtime-spec conformance harness for runc-compatible runtimes")
     p.add_argument("--runtime", action="append", default=[], metavar="[LABEL=]PATH",
                    help="runtime binary to test (repeat for a side-by-side matrix; the first decides the exit code)")
-    p.add_argument("--only", action="append", default=[], metavar="AREA|CASE",
+    p.add_argument("--only", action="extend", nargs="+", default=[], metavar="AREA|CASE",
                    help="run only these areas or cases (repeatable, comma-separated, 'prefix*' allowed)")
     p.add_argument("--format", choices=sorted(report.FORMATS), default="table")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")

@@ -124,10 +124,14 @@ for _kind, _inside in (("prestart", False), ("createRuntime", False), ("createCo
 
 def _state_from_hook(t, kind):
     b = t.bundle("echo up; exec sleep 30")
-    out = os.path.join(t.workdir, f"{kind}.state")
-    _hook(b, kind, f"cat > {out}")
+    if kind == "startContainer":  # runs after pivot_root: write inside the rootfs
+        out = os.path.join(b.rootfs, "hookstate")
+        _hook(b, kind, "cat > /hookstate")
+    else:
+        out = os.path.join(t.workdir, f"{kind}.state")
+        _hook(b, kind, f"cat > {out}")
     c = t.create(b)
-    if kind in ("poststart", "poststop"):
+    if kind in ("poststart", "poststop", "startContainer"):
         c.start()
         c.wait_output("up")
     if kind == "poststop":
@@ -163,6 +167,18 @@ def state_create_runtime(t):
     t.eq(st.get("pid"), c.pid, "pid in the state given to createRuntime")
 
 
+@case("hooks.state_on_stdin_createContainer", "config.md#posix-platform-hooks", "MUST",
+      "createContainer hooks get the container state on stdin")
+def state_create_container(t):
+    _state_from_hook(t, "createContainer")
+
+
+@case("hooks.state_on_stdin_startContainer", "config.md#posix-platform-hooks", "MUST",
+      "startContainer hooks get the container state on stdin")
+def state_start_container(t):
+    _state_from_hook(t, "startContainer")
+
+
 @case("hooks.state_on_stdin_poststart", "config.md#posix-platform-hooks", "MUST",
       "poststart hooks get the container state on stdin")
 def state_poststart(t):
@@ -174,6 +190,35 @@ def state_poststart(t):
       "poststop hooks get the container state on stdin")
 def state_poststop(t):
     _state_from_hook(t, "poststop")
+
+
+@case("hooks.poststop_namespace", "config.md#posix-platform-hooks", "MUST",
+      "poststop hooks run in the runtime namespace")
+def poststop_namespace(t):
+    b = t.bundle("true")
+    out = os.path.join(t.workdir, "poststop.ns")
+    _hook(b, "poststop", f"for n in mnt uts pid; do readlink /proc/self/ns/$n; done > {out}")
+    c = t.create(b)
+    c.start()
+    c.wait()
+    c.delete()
+    t.check(os.path.exists(out), "the poststop hook did not run")
+    with open(out) as f:
+        mnt, uts, _ = f.read().split()
+    t.eq((mnt, uts), (host.ns_id("self", "mnt"), host.ns_id("self", "uts")),
+         "poststop hook's (mnt, uts) namespaces vs the runtime's")
+
+
+@case("hooks.listed_order", "config.md#posix-platform-hooks", "MUST",
+      "hooks of one kind run in the listed order")
+def listed_order(t):
+    b = t.bundle("true")
+    log = os.path.join(t.workdir, "order.log")
+    for n in ("first", "second", "third"):
+        _hook(b, "prestart", f"echo {n} >> {log}")
+    t.create(b)
+    with open(log) as f:
+        t.eq(f.read().split(), ["first", "second", "third"], "prestart hooks in run order")
 
 
 @case("hooks.args_and_env", "config.md#posix-platform-hooks", "MUST",

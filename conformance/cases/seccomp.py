@@ -106,3 +106,57 @@ def unknown_action_refused(t):
     b.linux["seccomp"] = _filter(["mkdir"], "SCMP_ACT_BOGUS")
     res, _ = t.try_create(b)
     t.refused(res, "action SCMP_ACT_BOGUS")
+
+
+@case("seccomp.notify_listener", "config-linux.md#the-container-process-state", "MUST",
+      "with SCMP_ACT_NOTIFY, listenerPath gets the container process state and exactly the seccomp fd")
+def notify_listener(t):
+    import json
+    import os
+    import socket
+    import threading
+
+    path = os.path.join(t.workdir, "seccomp-agent.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(t.timeout)
+    got = {"data": b"", "fds": []}
+
+    def agent():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(t.timeout)
+                while True:
+                    data, fds, _, _ = socket.recv_fds(conn, 65536, 8)
+                    got["fds"] += fds
+                    if not data:
+                        break
+                    got["data"] += data
+        except OSError as e:
+            got["error"] = str(e)
+
+    th = threading.Thread(target=agent, daemon=True)
+    th.start()
+    b = t.bundle("mkdir /tmp/d 2>/dev/null; echo mkdir-rc=$?")
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path, "listenerMetadata": "cf-meta",
+                          "architectures": ["SCMP_ARCH_X86_64"],
+                          "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}
+    c = t.create(b)
+    th.join(t.timeout)
+    srv.close()
+    fds = got["fds"]
+    for fd in fds:
+        os.close(fd)  # no agent answers: the notified syscall fails, the program goes on
+    t.check(got["data"], f"nothing arrived on listenerPath ({got.get('error', 'no connection')})")
+    try:
+        msg = json.loads(got["data"])
+    except ValueError:
+        raise AssertionError(f"listenerPath payload is not JSON: {got['data'][:200]!r}")
+    t.eq(len(fds), 1, "file descriptors sent")
+    t.eq(msg.get("fds"), ["seccompFd"], "fds names")
+    t.eq(msg.get("metadata"), "cf-meta", "metadata")
+    t.check(isinstance(msg.get("pid"), int) and msg["pid"] > 0, f"pid: {msg.get('pid')!r}")
+    t.eq((msg.get("state") or {}).get("id"), c.id, "state.id")
+    t.check(msg.get("ociVersion"), "no ociVersion")
