@@ -162,3 +162,28 @@ def test_library_run_from_python():
     import conformance
     results = conformance.run(["uts.hostname", "state.id"], [f"runc={RUNC}"], jobs=2)
     assert {n: r["status"] for n, r in results["runc"].items()} == {"uts.hostname": "pass", "state.id": "pass"}
+
+
+# A runtime that silently ignores one config field must fail the case that checks that field
+# (while a neighbouring case still passes): the cases look at what happened, not at what was asked.
+IGNORED_FIELD = [
+    ("root.readonly", "cfg['root']['readonly'] = False", "mounts.root_readonly", "process.cwd"),
+    ("process.rlimits", "cfg['process'].pop('rlimits', None)", "process.rlimits", "process.cwd"),
+    ("process.user.umask", "cfg['process']['user'].pop('umask', None)", "process.umask", "process.cwd"),
+    ("linux.maskedPaths", "cfg['linux'].pop('maskedPaths', None)", "paths.masked_file", "paths.readonly_custom"),
+    ("hooks", "cfg.pop('hooks', None)", "hooks.prestart_namespace", "process.cwd"),
+    ("linux.resources.memory", "cfg['linux'].get('resources', {}).pop('memory', None)", "cgroups.v1_memory",
+     "cgroups.path_v1"),
+    ("linux.seccomp", "cfg['linux'].pop('seccomp', None)", "seccomp.errno_default_eperm", "process.cwd"),
+    ("process.capabilities", "cfg['process']['capabilities'] = {k: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_RAW', "
+     "'CAP_SETUID'] for k in ('bounding', 'effective', 'permitted')}", "process.capabilities", "process.cwd"),
+]
+
+
+@pytest.mark.parametrize("field,code,fails,passes", IGNORED_FIELD, ids=[f[0] for f in IGNORED_FIELD])
+def test_runtime_ignoring_a_field_fails_its_case(tmp_path, broken_runtime, field, code, fails, passes):
+    rt = broken_runtime(f"ignoring {field}", edit_config(code))
+    _, data, _ = run_harness("--runtime", f"ignores={rt}", "--only", fails, "--only", passes, workdir=_work(tmp_path))
+    got = data["results"]["ignores"]
+    assert got[fails]["status"] == "fail", got[fails]
+    assert got[passes]["status"] == "pass", got[passes]
