@@ -124,6 +124,34 @@ def test_podman_user_mounts_read_only(podman, same_as_runc):
     same_as_runc("out", (out, proc.stdout))
 
 
+def test_podman_knobs(podman, same_as_runc):
+    """--cap-drop/--cap-add, --ulimit, --pids-limit, --shm-size and --sysctl (a net and an ipc one)
+    reach the process; podman also lists /proc/sys in readonlyPaths, so sysctls must be written first."""
+    name = podman.new_name("knobs")
+    script = ("grep -E '^Cap(Eff|Bnd)' /proc/$$/status; ulimit -n; ulimit -Hn; cat /sys/fs/cgroup/pids/pids.max; "
+              "df -k /dev/shm | tail -1 | awk '{print $2}'; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax; "
+              "grep ' /proc/sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), "--cap-drop", "chown", "--cap-add", "sys_admin",
+                  "--ulimit", "nofile=500:600", "--ulimit", "nproc=4096:4096", "--pids-limit", "42", "--shm-size", "8m",
+                  "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.msgmax=4096", IMAGE, "sh", "-c", script)
+    assert proc.returncode == 0, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+    assert proc.stdout.splitlines() == ["CapEff:\t00000000a82425fa", "CapBnd:\t00000000a82425fa", "500", "600", "42",
+                                        "8192", "1", "4096", "ro"], proc.stdout
+    same_as_runc("stdout", proc.stdout)
+
+
+def test_podman_privileged(podman, same_as_runc):
+    """--privileged: every capability, no seccomp, the host's devices, /sys read-write."""
+    name = podman.new_name("priv")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), "--privileged", IMAGE, "sh", "-c",
+                  "grep -E '^(CapEff|Seccomp):' /proc/$$/status; test -c /dev/loop-control && echo loop-control; "
+                  "grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; ls /dev | wc -l")
+    assert proc.returncode == 0, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+    lines = proc.stdout.splitlines()
+    assert lines[:4] == ["CapEff:\t000001fffeffffff", "Seccomp:\t0", "loop-control", "rw"], proc.stdout
+    same_as_runc("stdout", proc.stdout)
+
+
 def test_podman_stop_pid_host(podman, same_as_runc):
     """With --pid host, podman stops the container with `kill --all ID 15`; sleep dies of TERM (143)."""
     name = start_detached(podman, "pidhost", "sleep", "1000", opts=("--pid", "host"))
