@@ -16,6 +16,9 @@ from runtime.rootfs import devices, mounts
 
 
 def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
+    # The engine's umask must shape neither the directories made here nor the container's
+    # process: 0022 as runc (process.user.umask, applied later, overrides it).
+    os.umask(0o022)
     lin = config.get("linux") or {}
     propagation = lin.get("rootfsPropagation")
     # Nothing the container mounts may propagate back to the host: "/" becomes rslave unless

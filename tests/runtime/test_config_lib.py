@@ -77,10 +77,10 @@ def bundle(tmp_path, rootfs_template):
     return make
 
 
-def run(rt, b, *extra, check=True):
+def run(rt, b, *extra, check=True, **kwargs):
     """`rt run` the bundle in the foreground; returns the CompletedProcess."""
     b.save()
-    return rt("run", *extra, "-b", b.path, rt.new_id(), check=check)
+    return rt("run", *extra, "-b", b.path, rt.new_id(), check=check, **kwargs)
 
 
 def out(rt, b, script, *extra):

@@ -187,3 +187,33 @@ def test_no_capabilities_object_means_no_capabilities(pyrun, runc, bundle):
     caps = _caps(out(pyrun, b, "cat /proc/self/status"))
     assert caps == dict.fromkeys(caps, 0)
     assert caps == _caps(out(runc, b, "cat /proc/self/status"))
+
+
+def test_umask_defaults_to_0022_whatever_the_runtime_got(pyrun, bundle):
+    """runc sets 0022 before the process (finalizeRootfs); the engine's umask must not leak in,
+    nor shape the mount targets the runtime creates."""
+    b = bundle()
+    b.add_mount("/made/by/runtime", "tmpfs", "tmpfs", ["size=1m"])
+    b.script("umask; stat -c %a /made")
+    proc = run(pyrun, b, preexec_fn=lambda: os.umask(0o077))
+    assert proc.stdout == "0022\n755\n"
+
+
+@pytest.mark.xfail(strict=True, reason="runtime/process/setup.py: set_oom_score_adj() lets the OSError of the "
+                   "write through; the error reads '[Errno 13] Permission denied' without naming "
+                   "oomScoreAdj or /proc/self/oom_score_adj")
+def test_negative_oom_score_adj_without_cap_sys_resource_is_a_clear_error(pyrun, bundle):
+    with open("/proc/self/status") as f:
+        if int(status_field(f.read(), "CapEff"), 16) & (1 << 24):
+            pytest.skip("this host has CAP_SYS_RESOURCE: lowering oom_score_adj is allowed")
+    b = bundle()
+    b.process["oomScoreAdj"] = -900
+    assert "oom_score_adj" in failed(pyrun, b).stderr
+
+
+@pytest.mark.xfail(strict=True, reason="runtime/process/init.py: hostname '' is set (`is not None`), so the "
+                   "container's hostname is empty ('?' from hostname); runc sets it only when non-empty")
+def test_empty_hostname_leaves_the_inherited_one(pyrun, runc, bundle):
+    b = bundle()
+    b.config["hostname"] = ""
+    assert out(pyrun, b, "hostname") == out(runc, b, "hostname")
