@@ -34,6 +34,10 @@ def parse_args(argv):
                    help="a Python file defining extra cases with @conformance.case (repeatable)")
     p.add_argument("--update-readme", metavar="FILE",
                    help="rewrite the section between the conformance markers of FILE with the markdown matrix")
+    p.add_argument("--baseline", metavar="LABEL",
+                   help="exit code: fail only where the first runtime fails a case this runtime passes (implies --keep-going)")
+    p.add_argument("--known-gaps", metavar="FILE",
+                   help="with --baseline: cases ('CASE  reason' lines) the first runtime may fail anyway")
     p.add_argument("--workdir", metavar="DIR", help="where the run's temporary bundles go (default: $TMPDIR)")
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="print each result on stderr as it comes")
@@ -60,6 +64,19 @@ def main(argv=None):
     if len({r.label for r in runtimes}) != len(runtimes):
         print("conformance: two runtimes share a label; name them LABEL=PATH", file=sys.stderr)
         return 2
+    gaps = {}
+    if args.baseline:
+        args.keep_going = True  # a comparison needs every case of both
+    if args.baseline and args.baseline not in [r.label for r in runtimes[1:]]:
+        print(f"conformance: --baseline {args.baseline} is not the label of a later --runtime", file=sys.stderr)
+        return 2
+    if args.known_gaps:
+        try:
+            with open(args.known_gaps) as f:
+                gaps = report.parse_known_gaps(f.read())
+        except (OSError, ValueError) as e:
+            print(f"conformance: --known-gaps {args.known_gaps}: {e}", file=sys.stderr)
+            return 2
     started = time.monotonic()
     stopped = set()
 
@@ -89,6 +106,12 @@ def main(argv=None):
     if args.verbose:
         print(f"conformance: {len(chosen)} cases x {len(runtimes)} runtimes in "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    if args.baseline:
+        bad = report.regressions(results, runtimes[0].label, args.baseline, gaps)
+        for name, why in bad:
+            print(f"conformance: {runtimes[0].label} fails {name} which {args.baseline} passes: {why}",
+                  file=sys.stderr)
+        return 1 if bad else 0
     return 0 if report.passed_all(results, runtimes[0].label) else 1
 
 
