@@ -247,3 +247,36 @@ def test_user_namespace_with_the_state_root_pyrun_makes(userns_bundle):
     rt, b = userns_bundle(state_root_mode=None)
     assert out(rt, b, "id -u") == "0\n"
     assert os.stat(rt.root).st_mode & 0o777 == 0o700
+
+
+def test_join_the_pid_namespace_of_another_container(pyrun, bundle):
+    """The pod pattern: a second container joins the first one's pid namespace by path and
+    sees its init as pid 1; its own process is not pid 1 there."""
+    first = bundle()
+    first.script("sleep 60")
+    a = Created(pyrun, first)
+    try:
+        pyrun("start", a.id)
+        second = bundle()
+        for ns in second.linux["namespaces"]:
+            if ns["type"] == "pid":
+                ns["path"] = f"/proc/{a.pid}/ns/pid"
+        text = out(pyrun, second, "echo $$; readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr '\\0' ' '")
+        pid, ns, cmdline = text.splitlines()
+        assert pid != "1"
+        assert _inodes(ns)["pid"] == a.ns_inode("pid")
+        assert "sleep 60" in cmdline
+    finally:
+        a.delete()
+
+
+def test_cgroup_mount_without_a_cgroup_namespace_shows_only_the_containers_cgroup(pyrun, bundle):
+    b = bundle()
+    b.linux["namespaces"] = [ns for ns in b.linux["namespaces"] if ns["type"] != "cgroup"]
+    text = out(pyrun, b, "cat /sys/fs/cgroup/pids/cgroup.procs; grep ' /sys/fs/cgroup/pids ' /proc/self/mountinfo; "
+                         "grep ':pids:' /proc/self/cgroup")
+    lines = text.splitlines()
+    own = lines[-1].split(":", 2)[2]
+    assert own != "/"
+    assert lines[-2].split()[3] == own  # the bind's root is the container's own cgroup
+    assert "1" in lines[:-2]
