@@ -94,6 +94,34 @@ def v1_memory_swap(t):
     t.eq(_v1(t, c, "memory", "memory.memsw.limit_in_bytes"), str(96 * MiB), "memory.memsw.limit_in_bytes")
 
 
+@case("cgroups.v1_memory_swappiness", "config-linux.md#memory", "MUST",
+      "memory swappiness lands in memory.swappiness")
+def v1_memory_swappiness(t):
+    t.need_v1("memory", "memory.swappiness")
+    b = t.bundle()
+    b.resources["memory"] = {"swappiness": 17}
+    t.eq(_v1(t, _running(t, b), "memory", "memory.swappiness"), "17", "memory.swappiness")
+
+
+@case("cgroups.v1_memory_disable_oom_killer", "config-linux.md#memory", "MUST",
+      "disableOOMKiller true sets oom_kill_disable in memory.oom_control")
+def v1_memory_disable_oom_killer(t):
+    t.need_v1("memory", "memory.oom_control")
+    b = t.bundle()
+    b.resources["memory"] = {"limit": 64 * MiB, "disableOOMKiller": True}
+    control = _v1(t, _running(t, b), "memory", "memory.oom_control").splitlines()
+    t.check("oom_kill_disable 1" in control, f"memory.oom_control: {control}")
+
+
+@case("cgroups.v1_pids_unlimited", "config-linux.md#pids", "MUST",
+      "pids limit -1 (unlimited) leaves pids.max at 'max'")
+def v1_pids_unlimited(t):
+    t.need_v1("pids")
+    b = t.bundle()
+    b.resources["pids"] = {"limit": -1}
+    t.eq(_v1(t, _running(t, b), "pids", "pids.max"), "max", "pids.max")
+
+
 @case("cgroups.v1_memory_enforced", "config-linux.md#memory", "MUST",
       "a process going over the memory limit is OOM-killed")
 def v1_memory_enforced(t):
