@@ -299,3 +299,17 @@ def test_ctr_runtime_state_and_list(ctr, same_as_runc):
     proc = run([ctr.runtime.binary, "--root", root, "state", cid])
     assert proc.returncode == 1 and "does not exist" in proc.stderr, (proc.returncode, proc.stderr)
     same_as_runc("after delete", proc.returncode)
+
+
+def test_ctr_user_namespace(ctr, same_as_runc):
+    """--uidmap/--gidmap: a user namespace (the snapshot chowned by ctr); root inside is 200000 outside."""
+    cid = ctr.new_id("userns")
+    log = run_detached(ctr, cid, "sh", "-c", "id -u; touch /x && echo rootfs-rw; exec sleep 1000",
+                       opts=("--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536"))
+    wait_for(lambda: "rootfs-rw" in read_file(log), what="the container's output")
+    assert read_file(log) == "0\nrootfs-rw\n"
+    pid = ctr.daemon.tasks()[cid][0]
+    assert read_file(f"/proc/{pid}/uid_map").split() == ["0", "200000", "65536"]
+    status = [line for line in read_file(f"/proc/{pid}/status").splitlines() if line.startswith(("Uid:", "Gid:"))]
+    assert status == ["Uid:\t200000\t200000\t200000\t200000", "Gid:\t200000\t200000\t200000\t200000"], status
+    same_as_runc("status", status)

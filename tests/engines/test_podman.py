@@ -152,6 +152,21 @@ def test_podman_privileged(podman, same_as_runc):
     same_as_runc("stdout", proc.stdout)
 
 
+def test_podman_user_namespace(podman, same_as_runc):
+    """--uidmap/--gidmap: a user namespace; root inside owns the rootfs and maps to 100000 outside."""
+    name = start_detached(podman, "userns", "sh", "-c",
+                          "cat /proc/self/uid_map; id; touch /x && echo rootfs-rw; ls -ln /bin/busybox; sleep 1000",
+                          opts=("--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"))
+    wait_for(lambda: "busybox" in podman("logs", name).stdout, what="the container's output")
+    out = podman("logs", name).stdout.splitlines()
+    assert out[0].split() == ["0", "100000", "65536"] and out[1:3] == ["uid=0(root) gid=0(root)", "rootfs-rw"], out
+    assert out[3].split()[2:4] == ["0", "0"], out
+    pid = podman.inspect(name)["State"]["Pid"]
+    assert [line.split()[1] for line in read_file(f"/proc/{pid}/status").splitlines()
+            if line.startswith(("Uid:", "Gid:"))] == ["100000", "100000"]
+    same_as_runc("out", out[:3])
+
+
 def test_podman_stop_pid_host(podman, same_as_runc):
     """With --pid host, podman stops the container with `kill --all ID 15`; sleep dies of TERM (143)."""
     name = start_detached(podman, "pidhost", "sleep", "1000", opts=("--pid", "host"))
