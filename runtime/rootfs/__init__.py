@@ -37,6 +37,8 @@ def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
             dev_from_host = True
         if spec.type == "devpts" and spec.destination.rstrip("/") == "/dev/pts":
             has_devpts = True
+        if _is_read_only_dev(entry):
+            spec.flags &= ~linux.MS_RDONLY  # devices, links and /dev/* mounts go in first: see finish()
         mounts.mount_entry(spec, rootfs, cgroup_mounter)
     if not dev_from_host:
         devices.create_devices(rootfs, lin.get("devices") or [], in_user_ns)
@@ -45,6 +47,12 @@ def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
         # rootfsPropagation also applies to the rootfs mount itself. shared waits for finish():
         # pivot_root refuses a shared new root.
         linux.mount(None, rootfs, None, mounts.PROPAGATION[propagation])
+
+
+def _is_read_only_dev(entry):
+    """A /dev of its own (not a bind) asked read-only: runc makes it read-only only at the end."""
+    return ((entry.get("destination") or "").rstrip("/") == "/dev" and entry.get("type") != "bind"
+            and "ro" in (entry.get("options") or []) and not {"bind", "rbind"} & set(entry.get("options") or []))
 
 
 # rootfsPropagation values applied to "/" before the rootfs is bound.
@@ -124,6 +132,11 @@ def finish(config):
             if err.errno in (2, 20):  # ENOENT, ENOTDIR
                 continue
             raise SetupError(f"masked path {path}: {err.strerror}") from None
+    if any(_is_read_only_dev(entry) for entry in config.get("mounts") or []):
+        try:
+            mounts.remount_readonly("/dev")
+        except OSError as err:
+            raise SetupError(f"remount /dev read-only: {err.strerror}") from None
     if (config.get("root") or {}).get("readonly"):
         try:
             mounts.remount_readonly("/")

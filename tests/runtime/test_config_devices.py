@@ -112,3 +112,18 @@ def test_unknown_device_type_is_refused(pyrun, bundle):
     b = bundle()
     b.linux["devices"] = [{"path": "/dev/bad", "type": "x", "major": 1, "minor": 3}]
     assert "type" in failed(pyrun, b).stderr
+
+
+def test_read_only_dev_still_gets_its_devices(pyrun, bundle):
+    """/dev as a read-only tmpfs: the devices and links are made first, then it turns
+    read-only (runc remounts /dev read-only at the end)."""
+    b = bundle()
+    for m in b.config["mounts"]:
+        if m["destination"] == "/dev":
+            m["options"].append("ro")
+    b.linux["devices"] = [{"path": "/dev/extra", "type": "c", "major": 1, "minor": 3}]
+    text = out(pyrun, b, f"{STAT} /dev/null /dev/extra; readlink /dev/ptmx; touch /dev/x 2>&1; echo rc=$?")
+    lines = text.splitlines()
+    assert _stat_lines("\n".join(lines[:2]))["/dev/null"][:3] == ("character special file", 1, 3)
+    assert lines[2] == "pts/ptmx"
+    assert "Read-only file system" in text and lines[-1] == "rc=1"
