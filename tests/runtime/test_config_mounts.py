@@ -365,3 +365,16 @@ def test_idmapped_mounts_are_refused_not_ignored(pyrun, bundle, tmp_path):
     entry["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     entry["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     assert "idmap" in failed(pyrun, b).stderr
+
+
+def test_overlay_mount(pyrun, bundle, tmp_path):
+    lower, upper, work = (tmp_path / n for n in ("lower", "upper", "work"))
+    for d in (lower, upper, work):
+        d.mkdir()
+    (lower / "from-lower").write_text("lower\n")
+    b = bundle()
+    b.add_mount("/merged", "overlay", "overlay",
+                [f"lowerdir={lower}", f"upperdir={upper}", f"workdir={work}"])
+    assert out(pyrun, b, "cat /merged/from-lower; echo up > /merged/new; grep ' /merged ' /proc/self/mountinfo") \
+        .startswith("lower\n")
+    assert (upper / "new").read_text() == "up\n" and not (lower / "new").exists()
