@@ -36,5 +36,16 @@ def test_pyrun_fails_no_case_runc_passes(tmp_path):
         warnings.warn(f"known_gaps.txt lists cases that are no longer gaps (pyrun passes or runc does not): "
                       f"{', '.join(stale)}")
     assert os.listdir(work) == [], "the harness left work files behind"
+    if bad:
+        # The machine is shared and sometimes very busy: run the differing cases once more, both
+        # runtimes, and hold against pyrun only what fails again.
+        only = [a for name, _ in bad for a in ("--only", name)]
+        _, again, _ = run_harness("--runtime", f"runc={RUNC}", "--runtime", f"pyrun={PYRUN}", *only, "-j", "2",
+                                  "--timeout", "20", workdir=work, timeout=300)
+        still = dict(report.regressions(again["results"], "pyrun", "runc", gaps))
+        flaky = [name for name, _ in bad if name not in still]
+        if flaky:
+            warnings.warn(f"cases that differed once and not on a second run (a busy machine?): {', '.join(flaky)}")
+        bad = [(name, why) for name, why in bad if name in still]
     assert not bad, (f"pyrun fails {len(bad)} case(s) runc passes (add to conformance/known_gaps.txt only "
                      "with a reason):\n" + "\n".join(f"  {name}: {why}" for name, why in bad))
