@@ -313,3 +313,34 @@ def test_ctr_user_namespace(ctr, same_as_runc):
     status = [line for line in read_file(f"/proc/{pid}/status").splitlines() if line.startswith(("Uid:", "Gid:"))]
     assert status == ["Uid:\t200000\t200000\t200000\t200000", "Gid:\t200000\t200000\t200000\t200000"], status
     same_as_runc("status", status)
+
+
+def test_ctr_privileged_net_host(ctr, same_as_runc):
+    """--privileged --net-host: every capability, no seccomp, host devices, /sys rw, the host's network."""
+    cid = ctr.new_id("priv")
+    proc = ctr.run(cid, "sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/$$/status; test -c /dev/loop-control && "
+                                    "echo loop-control; readlink /proc/self/ns/net; grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1",
+                   opts=("--privileged", "--net-host"))
+    assert proc.returncode == 0, f"{proc.stderr}{ctr.explain(cid)}"
+    assert proc.stdout.splitlines() == ["CapEff:\t000001fffeffffff", "Seccomp:\t0", "loop-control",
+                                        os.readlink("/proc/self/ns/net"), "rw"], proc.stdout
+    same_as_runc("stdout", proc.stdout)
+
+
+def test_ctr_caps_tmpfs_bind(ctr, same_as_runc, engine_dir):
+    """--cap-add/--cap-drop, a tmpfs --mount with size= and mode=, a read-write bind, --annotation."""
+    share = os.path.join(engine_dir, f"rwshare-{ctr.runtime.name}")
+    os.makedirs(share, exist_ok=True)
+    cid = ctr.new_id("caps")
+    proc = ctr.run(cid, "sh", "-c", "grep '^CapEff:' /proc/$$/status; grep -E ' /(scratch|share) ' /proc/mounts | "
+                                    "cut -d' ' -f2,3; stat -c %a /scratch; df -k /scratch | tail -1 | awk '{print $2}'; "
+                                    "echo y > /share/g && echo share-rw",
+                   opts=("--cap-add", "CAP_SYS_ADMIN", "--cap-drop", "CAP_CHOWN", "--annotation", "a=b",
+                         "--mount", "type=tmpfs,src=tmpfs,dst=/scratch,options=size=1m:mode=0700",
+                         "--mount", f"type=bind,src={share},dst=/share,options=rbind:rw"))
+    assert proc.returncode == 0, f"{proc.stderr}{ctr.explain(cid)}"
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "CapEff:\t00000000a82425fa" and lines[1] == "/scratch tmpfs" and lines[3:] == \
+        ["700", "1024", "share-rw"], proc.stdout
+    assert read_file(os.path.join(share, "g")) == "y\n"
+    same_as_runc("stdout", proc.stdout)
