@@ -98,7 +98,23 @@ def failed(rt, b):
     assert not os.path.exists(os.path.join(rt.root, cid)), "a failed create left its state directory"
     for hierarchy in ("pids", "cpu", "devices", "freezer", "unified"):
         assert not os.path.exists(f"/sys/fs/cgroup/{hierarchy}/{cid}"), f"a failed create left its {hierarchy} cgroup"
+    assert not processes_with(cid), "a failed create left a process behind"
     return proc
+
+
+def processes_with(word):
+    """pids whose command line mentions word (the runtime's forks keep its command line)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if word.encode() in f.read():
+                    found.append(int(name))
+        except OSError:
+            continue
+    return found
 
 
 class Created:
