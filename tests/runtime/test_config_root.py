@@ -175,3 +175,12 @@ def test_pivot_by_default_leaves_no_host_root(pyrun, bundle):
 def test_no_pivot_runs_the_process(pyrun, bundle):
     b = bundle()
     assert out(pyrun, b, "echo inside; ls /bin/busybox", "--no-pivot") == "inside\n/bin/busybox\n"
+
+
+def test_no_pivot_with_read_only_root_and_masks(pyrun, bundle):
+    b = bundle()
+    b.config["root"]["readonly"] = True
+    text = out(pyrun, b, "touch /x 2>&1; wc -c < /proc/keys; cat /proc/self/mountinfo", "--no-pivot")
+    lines = text.splitlines()
+    assert lines[:2] == ["touch: /x: Read-only file system", "0"]
+    assert "ro" in mount_at(parse_mountinfo("\n".join(lines[2:]) + "\n"), "/proc/sys").options
