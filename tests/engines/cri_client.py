@@ -137,6 +137,17 @@ class RuntimeService:
         reply = self.call("ExecSync", message((1, container_id), (2, list(cmd)), (3, timeout)), timeout=timeout + 30)
         return (first(reply, 1, b"").decode(), first(reply, 2, b"").decode(), as_int32(first(reply, 3, 0)))
 
+    def update_container_resources(self, container_id, cpu_period, cpu_quota, memory_limit):
+        """The shim turns this into the runtime's `update --resources - ID` (LinuxResources JSON on stdin)."""
+        resources = message((1, cpu_period), (2, cpu_quota), (4, memory_limit))
+        self.call("UpdateContainerResources", message((1, container_id), (2, resources)))
+
+    def stop_container(self, container_id, timeout):
+        self.call("StopContainer", message((1, container_id), (2, timeout)), timeout=timeout + 60)
+
+    def remove_container(self, container_id):
+        self.call("RemoveContainer", message((1, container_id)))
+
     def stop_pod_sandbox(self, pod_id):
         self.call("StopPodSandbox", message((1, pod_id)))
 

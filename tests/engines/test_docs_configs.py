@@ -58,9 +58,21 @@ def cri_containerd(runtime, engine_dir, oci_archive, pause_archive, ctr):
         remove_cgroup_trees(daemon.cgroup_parent)
 
 
+def cgroup_v1(pid, controller, name):
+    """An integer cgroup v1 file of pid's cgroup, read on the host."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            if controller in controllers.split(","):
+                with open(f"/sys/fs/cgroup/{controller}{path}/{name}") as g:
+                    return int(g.read())
+    raise AssertionError(f"{pid} has no {controller} cgroup")
+
+
 def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
     """config.toml's runtime entry (runtime_type io.containerd.runc.v2, BinaryName, Root), selected by
-    the runtime handler "pyrun" as kubelet does for a RuntimeClass: pod sandbox, container, ExecSync."""
+    the runtime handler "pyrun" as kubelet does for a RuntimeClass: pod sandbox, container, ExecSync,
+    UpdateContainerResources, StopContainer, RemoveContainer, and the pod's removal."""
     import grpc
 
     from cri_client import RuntimeService
@@ -95,8 +107,21 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
                  what="the container's log")
         assert open(status["log_path"]).read().split(" ", 1)[1] == f"stdout F hello from {runtime.name}\n"
 
+        # UpdateContainerResources reaches the runtime as `update --resources - ID` (JSON on stdin).
+        pid = state["pid"]
+        cri.update_container_resources(cid, cpu_period=100000, cpu_quota=30000, memory_limit=40 << 20)
+        limits = (cgroup_v1(pid, "memory", "memory.limit_in_bytes"), cgroup_v1(pid, "cpu", "cpu.cfs_quota_us"))
+        assert limits == (40 << 20, 30000)
+        same_as_runc("limits", limits)
+
+        # StopContainer: TERM first (the shell's trap answers it), then the container is removed.
+        cri.stop_container(cid, timeout=10)
+        status = cri.container_status(cid)
+        assert (status["state"], status["exit_code"]) == ("EXITED", 143), status
+        cri.remove_container(cid)
+        assert sorted(os.listdir(root)) == [pod], "the runtime kept the removed container's state"
+
         cri.stop_pod_sandbox(pod)
-        assert cri.container_status(cid)["state"] == "EXITED"
         cri.remove_pod_sandbox(pod)
         assert os.listdir(root) == [], "the runtime left state behind after the pod was removed"
     finally:
