@@ -70,7 +70,8 @@ def test_podman_config_seen_inside(podman, same_as_runc):
 
 
 def test_podman_detached_exec_signals_stop_rm(podman, same_as_runc):
-    """run -d, exec (output and exit code), kill -s USR1, stop (TERM, the trap's exit code), rm."""
+    """run -d, exec (output and exit code), kill -s USR1, stop (TERM, the trap's exit code), start
+    again (the runtime creates the same id anew), stop, rm."""
     name = start_detached(podman, "life", "sh", "-c", TRAPS)
     wait_for(lambda: "ready" in podman("logs", name).stdout, what="the container to start")
     info = podman.inspect(name)
@@ -94,6 +95,15 @@ def test_podman_detached_exec_signals_stop_rm(podman, same_as_runc):
     states.append(info["State"]["Status"])
     assert (info["State"]["Status"], info["State"]["ExitCode"]) == ("exited", 3), podman.explain(name)
     assert podman("logs", name).stdout == "ready\ngot-usr1\ngot-term\n"
+
+    # start again: the same container id is created anew in the runtime (its old state must be gone).
+    proc = podman("start", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    wait_for(lambda: podman("logs", name).stdout.count("ready") == 2, what="the restarted container")
+    states.append(podman.inspect(name)["State"]["Status"])
+    proc = podman("stop", "--time", "10", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    assert podman.inspect(name)["State"]["ExitCode"] == 3
 
     proc = podman("rm", name)
     assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
