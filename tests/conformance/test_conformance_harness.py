@@ -27,6 +27,11 @@ def _work(tmp_path):
     return d
 
 
+def _mountinfo():
+    with open("/proc/self/mountinfo") as f:
+        return f.read()
+
+
 def _only(cases):
     return [a for c in cases for a in ("--only", c)]
 
@@ -100,7 +105,7 @@ def test_mount_made_in_runtime_namespace_never_reaches_caller(tmp_path, broken_r
                         "if op == 'create':\n"
                         "    os.makedirs('/tmp/cf-leak-target', exist_ok=True)\n"
                         "    subprocess.run(['mount', '-t', 'tmpfs', 'cf-leak', '/tmp/cf-leak-target'], check=True)\n")
-    before = open("/proc/self/mountinfo").read()
+    before = _mountinfo()
     code, data, _ = run_harness("--runtime", f"mounter={rt}", *_only(["mounts.no_mount_ns_cleanup", "uts.hostname"]),
                                 workdir=_work(tmp_path))
     got = data["results"]["mounter"]
@@ -108,7 +113,7 @@ def test_mount_made_in_runtime_namespace_never_reaches_caller(tmp_path, broken_r
     assert "/tmp/cf-leak-target" in got["mounts.no_mount_ns_cleanup"]["reason"]
     assert got["uts.hostname"]["status"] == "pass"
     # (other tests on this machine mount and unmount too: look for this runtime's mount only)
-    assert "cf-leak" not in before and "cf-leak" not in open("/proc/self/mountinfo").read()
+    assert "cf-leak" not in before and "cf-leak" not in _mountinfo()
     assert host_leftovers(data["results"]) == []
     try:
         os.rmdir("/tmp/cf-leak-target")

@@ -110,7 +110,8 @@ def test_regressions_only_where_reference_passes():
 def test_repo_known_gaps_file_is_valid():
     import os
     path = os.path.join(os.path.dirname(report.__file__), "known_gaps.txt")
-    gaps = report.parse_known_gaps(open(path).read())
+    with open(path) as f:
+        gaps = report.parse_known_gaps(f.read())
     unknown = [g for g in gaps if g not in CASES]
     assert not unknown, f"known_gaps.txt names cases that do not exist: {unknown}"
 
