@@ -2,6 +2,7 @@
 /dev symbolic links) and the allowed-device list in the cgroup (config-linux.md#allowed-device-list)."""
 
 from conformance import host
+from conformance.cases.process import run_on_console
 from conformance.registry import area, case
 
 area("devices", "default and listed devices, device cgroup")
@@ -58,8 +59,7 @@ def ptmx(t):
 @case("devices.console_with_terminal", "config-linux.md#default-devices", "MUST",
       "/dev/console exists when terminal is true")
 def console_with_terminal(t):
-    from conformance.cases.process import _console
-    out = _console(t, t.bundle(), "stat -c '%F' /dev/console; echo END")
+    out = run_on_console(t, t.bundle(), "stat -c '%F' /dev/console; echo END")
     t.check("character special file" in out, f"/dev/console inside a terminal container: {out!r}")
 
 

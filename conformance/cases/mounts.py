@@ -282,3 +282,35 @@ def no_mount_ns_cleanup(t):
     after = sorted(m["point"] for m in host.mountinfo())
     extra = [p for p in after if p not in before]
     t.check(not extra, f"mounts left in the runtime's namespace: {extra[:4]}")
+
+
+def _share_with_submount(t):
+    """A host dir with a tmpfs mounted below it (in the case's own private mount namespace)."""
+    import subprocess
+    d = _share(t)
+    sub = os.path.join(d, "sub")
+    os.makedirs(sub)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "cf-sub", sub], check=True)
+    with open(os.path.join(sub, "in-submount"), "w") as f:
+        f.write("x")
+    return d
+
+
+@case("mounts.rbind_recursive", "config.md#mounts", "MUST",
+      "'rbind' brings the source's submounts along")
+def rbind_recursive(t):
+    d = _share_with_submount(t)
+    b = t.bundle()
+    b.mount("/mnt/share", "bind", d, ["rbind"])
+    out, _ = _mounts_inside(t, b, "ls /mnt/share/sub")
+    t.eq(out.split(), ["in-submount"], "entries of /mnt/share/sub (a submount of the source)")
+
+
+@case("mounts.bind_not_recursive", "config.md#mounts", "MUST",
+      "plain 'bind' does not bring the source's submounts")
+def bind_not_recursive(t):
+    d = _share_with_submount(t)
+    b = t.bundle()
+    b.mount("/mnt/share", "bind", d, ["bind"])
+    out, _ = _mounts_inside(t, b, "ls /mnt/share/sub")
+    t.eq(out.split(), [], "entries of /mnt/share/sub (the directory under the submount)")

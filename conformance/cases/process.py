@@ -251,7 +251,8 @@ def signals_reset(t):
     t.eq((hex(got.get("SigIgn", -1)), hex(got.get("SigBlk", -1))), ("0x0", "0x0"), "ignored and blocked signal masks")
 
 
-def _console(t, b, script, size=None):
+def run_on_console(t, b, script, size=None):
+    """Create b with terminal true and a console socket, run `script`; returns what the pty master read."""
     sock_path = os.path.join(t.workdir, "console.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(sock_path)
@@ -298,7 +299,7 @@ def _console(t, b, script, size=None):
 @case("process.terminal_console_socket", "config.md#process", "MUST",
       "terminal true: the pty master arrives on --console-socket and the program's stdio is the pty slave")
 def terminal_console_socket(t):
-    out = _console(t, t.bundle(), "tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty; echo END")
+    out = run_on_console(t, t.bundle(), "tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty; echo END")
     t.check("/dev/pts/" in out, f"tty inside is not a /dev/pts device: {out!r}")
     t.check("all-tty" in out, f"stdin/stdout/stderr are not all the terminal: {out!r}")
 
@@ -306,7 +307,7 @@ def terminal_console_socket(t):
 @case("process.console_size", "config.md#process", "MUST",
       "consoleSize sets the terminal's rows and columns")
 def console_size(t):
-    out = _console(t, t.bundle(), "stty size; echo END", size={"height": 33, "width": 111})
+    out = run_on_console(t, t.bundle(), "stty size; echo END", size={"height": 33, "width": 111})
     t.check("33 111" in out, f"`stty size` inside: {out!r}")
 
 
