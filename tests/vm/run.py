@@ -39,9 +39,9 @@ class VMError(Exception):
     """The VM could not run the command (no qemu, boot failures, the guest died); carries the
     command's partial output and the tail of the guest console."""
 
-    def __init__(self, message, stdout="", stderr="", console=""):
+    def __init__(self, message, stdout="", stderr="", console="", attempts=0):
         super().__init__(message + (f"\n--- guest console (tail) ---\n{console[-3000:]}" if console else ""))
-        self.stdout, self.stderr, self.console = stdout, stderr, console
+        self.stdout, self.stderr, self.console, self.attempts = stdout, stderr, console, attempts
 
 
 class VMTimeout(VMError):
@@ -245,12 +245,12 @@ def run_in_vm(argv, timeout=600, *, cwd=None, env=None, expose=(), boot_timeout=
                              time.monotonic() - began, output["console"])
             if outcome == "timeout":
                 raise VMTimeout(f"timed out after {timeout} s (boot {attempt}); qemu was killed: {shlex.join(argv)}",
-                                **output)
+                                attempts=attempt, **output)
             if outcome == "failed":
-                raise VMError(f"{detail}: {shlex.join(argv)}", **output)
+                raise VMError(f"{detail}: {shlex.join(argv)}", attempts=attempt, **output)
             problems.append(f"boot {attempt}: {detail}")
         raise VMError(f"the VM did not start the command in {tries} boots: " + "; ".join(problems),
-                      **output)
+                      attempts=tries, **output)
     finally:
         shutil.rmtree(jobdir, ignore_errors=True)
 

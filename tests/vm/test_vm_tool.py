@@ -214,8 +214,9 @@ def test_a_hung_boot_is_killed_and_retried(no_qemu_left):
 @needs_vm
 def test_boots_that_never_start_give_up_with_a_clear_error(no_qemu_left):
     began = time.monotonic()
-    with pytest.raises(run.VMError, match="did not start the command in 2 boots"):
+    with pytest.raises(run.VMError, match="did not start the command in 2 boots") as caught:
         run.run_in_vm(["true"], 60, boot_timeout=1.5, tries=2, _hang_attempts=2)
+    assert caught.value.attempts == 2
     assert time.monotonic() - began < 20
 
 
@@ -283,3 +284,22 @@ def test_sigterm_to_the_runner_kills_qemu_and_cleans_up(no_qemu_left):
         cli.kill()
         cli.wait()
     # no_qemu_left checks that qemu is gone and the job directory was removed.
+
+
+@needs_vm
+def test_a_guest_init_failure_is_reported_with_the_console_not_retried(no_qemu_left, tmp_path, monkeypatch):
+    kernel_dir = os.path.dirname(cache.prepare().vmlinux)
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    os.symlink(kernel_dir, directory / "kernel")
+    broken = tmp_path / "init.sh"
+    text = open(cache.GUEST_INIT).read()
+    assert '    echo boot >"$STATUS"\n' in text
+    broken.write_text(text.replace('    echo boot >"$STATUS"\n', '    echo boot >"$STATUS"; fail "no 9p today"\n'))
+    monkeypatch.setattr(cache, "GUEST_INIT", str(broken))
+    monkeypatch.setenv("PYRUN_VM_CACHE", str(directory))
+    with pytest.raises(run.VMError) as caught:
+        run.run_in_vm(["true"], 120)
+    assert str(caught.value).startswith("guest init failed: no 9p today")
+    assert "pyrun-vm: no 9p today" in caught.value.console      # what PID 1 printed on ttyS0
+    assert caught.value.attempts == 1                             # a reported failure is not retried
