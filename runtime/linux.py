@@ -350,3 +350,22 @@ def bpf_prog_tag(prog_fd):
     struct.pack_into("=IIQ", attr, 0, prog_fd, len(info), ctypes.addressof(info))
     _check(_syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, attr, _BPF_ATTR_SIZE), "bpf obj get info")
     return info.raw[8:16].hex()
+
+
+# --- detached mount trees (idmapped bind mounts, runtime/rootfs/mounts.py) ---
+AT_FDCWD = -100
+OPEN_TREE_CLONE = 1
+OPEN_TREE_CLOEXEC = os.O_CLOEXEC
+MOVE_MOUNT_F_EMPTY_PATH = 0x4
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
+MOUNT_ATTR_IDMAP = 0x100000
+
+
+def open_tree(dirfd, path, flags):
+    """open_tree(2): with OPEN_TREE_CLONE a detached copy of the mount (tree) at path; returns its fd."""
+    return _check(_syscall(SYS_open_tree, dirfd, _b(path), ctypes.c_uint(flags)), "open_tree")
+
+
+def move_mount(from_dirfd, from_path, to_dirfd, to_path, flags):
+    _check(_syscall(SYS_move_mount, from_dirfd, _b(from_path), to_dirfd, _b(to_path), ctypes.c_uint(flags)),
+           "move_mount")

@@ -11,7 +11,7 @@ The pieces live in paths (safe resolution), mounts (options and mounting) and de
 import os
 
 from runtime import linux
-from runtime.errors import SetupError
+from runtime.errors import ConfigError, SetupError
 from runtime.rootfs import devices, mounts
 
 
@@ -32,7 +32,12 @@ def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
     dev_from_host = False
     has_devpts = False
     for i, entry in enumerate(config.get("mounts") or []):
-        spec = mounts.parse(entry, bundle, f"mounts[{i}]")
+        spec = mounts.parse(entry, bundle, f"mounts[{i}]", lin)
+        if spec.idmap and in_user_ns:
+            # The mapping namespace holds host ids: only the runtime, outside the container's
+            # user namespace, could make it (runc passes such mounts in from its parent).
+            raise ConfigError(f"config.json: mounts[{i}]: idmapped mounts in a container with its own "
+                              f"user namespace are not supported")
         if spec.destination.rstrip("/") == "/dev" and spec.is_bind:
             dev_from_host = True
         if spec.type == "devpts" and spec.destination.rstrip("/") == "/dev/pts":

@@ -54,19 +54,19 @@ RECURSIVE = {
     "rnosymfollow": (MOUNT_ATTR_NOSYMFOLLOW, 0), "rsymfollow": (0, MOUNT_ATTR_NOSYMFOLLOW),
 }
 
-# Options that never reach the kernel's data string: tmpcopyup is pyrun's to do, copy-symlink
-# is crun's (unsupported, harmless to skip); idmap/ridmap are refused in parse().
-IGNORED = {"tmpcopyup", "copy-symlink"}
+# Options that never reach the kernel's data string: pyrun's to do (tmpcopyup, idmap, ridmap) or
+# crun's (copy-symlink: unsupported, harmless to skip).
+IGNORED = {"tmpcopyup", "copy-symlink", "idmap", "ridmap"}
 
 
 class MountSpec:
     """One parsed mount: what mount(2) gets, plus what must happen after it."""
 
     __slots__ = ("source", "destination", "type", "flags", "clear", "propagation", "data",
-                 "attr_set", "attr_clr", "is_bind", "copy_up")
+                 "attr_set", "attr_clr", "is_bind", "copy_up", "idmap")
 
     def __init__(self, source, destination, type_, flags, clear, propagation, data, attr_set, attr_clr,
-                 copy_up=False):
+                 copy_up=False, idmap=None):
         self.source = source
         self.destination = destination
         self.type = type_
@@ -78,20 +78,18 @@ class MountSpec:
         self.attr_clr = attr_clr
         self.is_bind = bool(flags & linux.MS_BIND)
         self.copy_up = copy_up
+        self.idmap = idmap    # (uid mappings, gid mappings, recursive) for an idmapped bind
 
 
-def parse(entry, bundle, where="mounts"):
-    """A config.json mount entry -> MountSpec (pure; raises ConfigError on an unknown shape)."""
+def parse(entry, bundle, where="mounts", linux_config=None):
+    """A config.json mount entry -> MountSpec (pure; raises ConfigError on an unknown shape).
+    linux_config gives the container's id mappings, which idmap/ridmap use when the entry has none."""
     dest = entry.get("destination")
     if not dest:
         raise ConfigError(f"config.json: {where}.destination: is required")
     if not dest.startswith("/"):
         dest = "/" + dest  # runc resolves a relative destination against "/"
     options = entry.get("options") or []
-    if entry.get("uidMappings") or entry.get("gidMappings") or "idmap" in options or "ridmap" in options:
-        # Ignoring them would show the container files with the wrong owners.
-        raise ConfigError(f"config.json: {where}: idmapped mounts (idmap, uidMappings/gidMappings) "
-                          f"are not supported")
     flags = clear = propagation = attr_set = attr_clr = 0
     data = []
     for opt in options:
@@ -118,8 +116,26 @@ def parse(entry, bundle, where="mounts"):
     source = entry.get("source") or ""
     if flags & linux.MS_BIND and source and not source.startswith("/"):
         source = os.path.join(bundle, source)
+    idmap = _idmap(entry, options, flags, where, linux_config or {})
     return MountSpec(source, dest, type_, flags, clear, propagation, ",".join(data) or None,
-                     attr_set, attr_clr, copy_up="tmpcopyup" in options and type_ == "tmpfs")
+                     attr_set, attr_clr, copy_up="tmpcopyup" in options and type_ == "tmpfs", idmap=idmap)
+
+
+def _idmap(entry, options, flags, where, linux_config):
+    """(uid mappings, gid mappings, recursive) of an idmapped bind, or None. The entry's own
+    mappings, else (idmap/ridmap alone) the container's user namespace mappings."""
+    asked = "idmap" in options or "ridmap" in options
+    uids, gids = entry.get("uidMappings"), entry.get("gidMappings")
+    if not (asked or uids or gids):
+        return None
+    if not flags & linux.MS_BIND:
+        raise ConfigError(f"config.json: {where}: idmapped mounts are supported for bind mounts only")
+    if not uids and not gids:
+        uids, gids = linux_config.get("uidMappings"), linux_config.get("gidMappings")
+    if not uids or not gids:
+        raise ConfigError(f"config.json: {where}: an idmapped mount needs uidMappings and gidMappings "
+                          f"(in the mount, or the container's user namespace)")
+    return uids, gids, "ridmap" in options
 
 
 # Per-mount flags a bind copies from its source and a bind remount would otherwise reset.
@@ -276,7 +292,10 @@ def _mount_bind(spec, rootfs):
     try:
         proc = paths.proc_path(fd)
         try:
-            linux.mount(spec.source, proc, None, linux.MS_BIND | (spec.flags & linux.MS_REC))
+            if spec.idmap:
+                _mount_idmapped(spec, fd)
+            else:
+                linux.mount(spec.source, proc, None, linux.MS_BIND | (spec.flags & linux.MS_REC))
         except OSError as err:
             raise SetupError(f"bind mount {spec.source} to {spec.destination}: {err.strerror}") from None
         extra = spec.flags & ~(linux.MS_BIND | linux.MS_REC | linux.MS_REMOUNT)
@@ -292,6 +311,59 @@ def _mount_bind(spec, rootfs):
     finally:
         os.close(fd)
     _after(spec, target, rootfs)
+
+
+def _mount_idmapped(spec, target_fd):
+    """A detached clone of the source, its ids shifted through a user namespace holding the
+    mappings (mount_setattr MOUNT_ATTR_IDMAP), moved onto the target (an O_PATH fd)."""
+    uids, gids, recursive = spec.idmap
+    tree = linux.open_tree(linux.AT_FDCWD, spec.source, linux.OPEN_TREE_CLONE | linux.OPEN_TREE_CLOEXEC |
+                           (linux.AT_RECURSIVE if spec.flags & linux.MS_REC else 0))
+    try:
+        userns = _userns_fd(uids, gids)
+        try:
+            linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH | (linux.AT_RECURSIVE if recursive else 0),
+                                linux.MOUNT_ATTR_IDMAP, 0, userns_fd=userns)
+        finally:
+            os.close(userns)
+        linux.move_mount(tree, "", target_fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
+    finally:
+        os.close(tree)
+
+
+def _userns_fd(uids, gids):
+    """An fd on a new user namespace with these mappings: a child unshares it and waits while
+    its maps are written and the namespace is opened, then exits. The child names itself as
+    /proc knows it: /proc here is still the host's, fork() returns the pid in the container's."""
+    ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(ready_r)
+            os.close(done_w)
+            linux.unshare(linux.CLONE_NEWUSER)
+            os.write(ready_w, os.readlink("/proc/self").encode())
+            os.read(done_r, 1)
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    os.close(done_r)
+    try:
+        proc_pid = os.read(ready_r, 32).decode()
+        if not proc_pid.isdigit():
+            raise OSError(0, "the id-mapping helper failed to create a user namespace")
+        for name, maps in (("uid_map", uids), ("gid_map", gids)):
+            try:
+                with open(f"/proc/{proc_pid}/{name}", "w") as f:
+                    f.write("".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in maps))
+            except OSError as err:
+                raise OSError(err.errno, f"write {name} of the id-mapping namespace: {err.strerror}") from None
+        return os.open(f"/proc/{proc_pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(ready_r)
+        os.close(done_w)
+        os.waitpid(pid, 0)
 
 
 def _after(spec, target, rootfs):

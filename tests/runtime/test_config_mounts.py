@@ -359,12 +359,53 @@ def test_tmpcopyup_fills_the_tmpfs_with_what_it_covers(pyrun, bundle):
     assert not os.path.exists(os.path.join(base, "new"))  # the write went to the tmpfs, not the rootfs
 
 
-def test_idmapped_mounts_are_refused_not_ignored(pyrun, bundle, tmp_path):
+def _owned_tree(base, host_mount=None):
+    """base/root-file owned 0:0, base/user-file 1000:1000, and base/sub (a tmpfs if host_mount
+    is given) with sub/f owned 0:0."""
+    base.mkdir()
+    for name, owner in (("root-file", 0), ("user-file", 1000)):
+        (base / name).write_text(name)
+        os.chown(base / name, owner, owner)
+    (base / "sub").mkdir()
+    if host_mount:
+        host_mount("tmpfs", str(base / "sub"), "size=1m")
+    (base / "sub" / "f").write_text("f")
+    return base
+
+
+MAP = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+def test_idmapped_bind_shows_shifted_owners(pyrun, bundle, tmp_path):
+    src = _owned_tree(tmp_path / "owned")
     b = bundle()
-    entry = b.add_mount("/v", "bind", str(tmp_path), ["rbind", "idmap"])
-    entry["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    entry["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-    assert "idmap" in failed(pyrun, b).stderr
+    entry = b.add_mount("/v", "bind", str(src), ["rbind", "idmap"])
+    entry["uidMappings"], entry["gidMappings"] = MAP, MAP
+    assert out(pyrun, b, "stat -c '%n %u:%g' /v/root-file /v/user-file") == \
+        "/v/root-file 100000:100000\n/v/user-file 101000:101000\n"
+    assert os.stat(src / "root-file").st_uid == 0  # the files themselves are untouched
+
+
+@pytest.mark.parametrize("option, sub_uid", [("idmap", "0"), ("ridmap", "100000")])
+def test_idmap_and_ridmap_on_a_tree_with_a_submount(pyrun, bundle, tmp_path, host_mount, option, sub_uid):
+    src = _owned_tree(tmp_path / "owned", host_mount)
+    b = bundle()
+    entry = b.add_mount("/v", "bind", str(src), ["rbind", option])
+    entry["uidMappings"], entry["gidMappings"] = MAP, MAP
+    assert out(pyrun, b, "stat -c %u /v/root-file /v/sub/f").split() == ["100000", sub_uid]
+
+
+def test_idmap_of_a_non_bind_mount_is_refused(pyrun, bundle):
+    b = bundle()
+    entry = b.add_mount("/t", "tmpfs", "tmpfs", ["idmap"])
+    entry["uidMappings"], entry["gidMappings"] = MAP, MAP
+    assert "bind mounts only" in failed(pyrun, b).stderr
+
+
+def test_idmap_without_any_mappings_is_refused(pyrun, bundle, tmp_path):
+    b = bundle()
+    b.add_mount("/v", "bind", str(tmp_path), ["rbind", "idmap"])
+    assert "uidMappings" in failed(pyrun, b).stderr
 
 
 def test_overlay_mount(pyrun, bundle, tmp_path):
