@@ -32,6 +32,7 @@ def needs_vm(test):
         test = mark(test)
     return test
 
+
 HYBRID_MOUNTINFO = """\
 25 30 0:23 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
 33 25 0:28 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
@@ -177,10 +178,13 @@ def test_prepare_is_idempotent_and_rebuilds_the_initramfs_when_init_changes(tmp_
 def test_runs_a_command_with_output_exit_code_cwd_and_env(tmp_path, no_qemu_left):
     keep = tmp_path / "keep"
     keep.write_text("host")
+    probe = os.path.join(CHECKOUT, f".vm-write-probe-{os.getpid()}")
     script = (f'printf "%s|" "$@"; echo; pwd; echo "$PYRUN_TEST_VM $EXTRA $TMPDIR"; echo to-stderr >&2; '
               f'cat /proc/self/cgroup; stat -f -c %T "$TMPDIR"; '
               f'rm -f {keep}; echo guest > {tmp_path}/new; '
-              f'test -x {VENV_PYTHON} && echo venv; date +%s; sleep 3; exit 42')
+              f'test -x {VENV_PYTHON} && echo venv; date +%s; '
+              f'touch {probe} && echo wrote-overlay; touch /run/pyrun-vm/host{tmp_path}/direct || echo ro-9p; '
+              f'sleep 3; exit 42')
     before = time.time()
     result = run.run_in_vm(["sh", "-c", script, "sh", "a b", "it's", "$HOME"], 180, cwd=str(tmp_path),
                            env={"EXTRA": "x y"})
@@ -196,11 +200,17 @@ def test_runs_a_command_with_output_exit_code_cwd_and_env(tmp_path, no_qemu_left
     # The guest's clock keeps the host's time and pace (a 3 s sleep takes 3 s of ours).
     assert before - 2 <= int(lines[6]) <= after + 1
     assert 2.9 <= result.command_seconds < 60, result.command_seconds
-    assert result.stderr == "to-stderr\n"
+    assert lines[7:] == ["wrote-overlay", "ro-9p"]
+    assert "Read-only file system" in result.stderr
+    assert result.stderr.startswith("to-stderr\n")
     assert result.attempts == 1 and 0 < result.boot_seconds < result.total_seconds
-    # The guest changed its overlay, never the host.
+    # The guest changed its overlays, never the host; the host's / underneath refused writes.
+    wrote_through = os.path.exists(probe)
+    if wrote_through:
+        os.unlink(probe)
+    assert not wrote_through
     assert keep.read_text() == "host"
-    assert not (tmp_path / "new").exists()
+    assert not (tmp_path / "new").exists() and not (tmp_path / "direct").exists()
 
 
 @needs_vm
