@@ -94,7 +94,7 @@ def run_one(case, rt, timeout, workdir, cache):
     # uts, ipc and net too: a runtime that wrongly skips a namespace changes only the worker's, not the host's
     argv = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc",
             "--uts", "--ipc", "--net", "--kill-child=SIGKILL", sys.executable, "-m", "conformance.worker"]
-    cap = timeout * 6 + 20   # a case makes a handful of runtime calls, each bounded by `timeout`
+    cap = max(timeout * 6 + 10, 15)   # a case makes a handful of runtime calls, each bounded by `timeout`
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=workdir, start_new_session=True)

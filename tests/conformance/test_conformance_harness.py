@@ -207,3 +207,26 @@ def test_baseline_gate_with_known_gaps(tmp_path, broken_runtime):
     gaps.write_text("uts.hostname  this runtime ignores hostname on purpose\n")
     proc = subprocess.run(argv + ["--known-gaps", str(gaps)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_hung_case_is_killed_with_its_namespace(tmp_path):
+    # The case itself (not a runtime call) never returns, with a container running: the runner
+    # kills the worker, the kernel kills its pid namespace, the runner removes the cgroups.
+    cases = tmp_path / "hang_cases.py"
+    cases.write_text(
+        "import time\n"
+        "from conformance import case\n"
+        "@case('hang.forever', 'runtime.md#lifecycle', 'MUST', 'never returns')\n"
+        "def forever(t):\n"
+        "    c = t.create(t.bundle('exec sleep 987.789'))\n"
+        "    c.start()\n"
+        "    time.sleep(1000)\n")
+    start = time.monotonic()
+    code, data, _ = run_harness("--runtime", f"runc={RUNC}", "--cases", str(cases), "--only", "hang", "--timeout", "1",
+                                workdir=_work(tmp_path))
+    r = data["results"]["runc"]["hang.forever"]
+    assert r["status"] == "error" and "did not finish within 16 s" in r["reason"], r
+    assert time.monotonic() - start < 40
+    time.sleep(0.2)
+    assert host_leftovers(data["results"], "987.789") == []
+    assert os.listdir(tmp_path / "work") == []
