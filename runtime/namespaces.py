@@ -3,6 +3,8 @@
 The user namespace is always entered first (joining it gives the capabilities needed to join
 the others); namespaces to create are made with one unshare() except cgroup, which the init
 unshares itself once it is inside its cgroup, so the namespace's root is the container's cgroup.
+A sysctl or hostname aimed at a namespace joined by path that is the runtime's own (the host's)
+is refused: it would change the host.
 """
 
 import os

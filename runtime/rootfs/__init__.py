@@ -1,9 +1,11 @@
 """The container's root filesystem, in the order the init builds it:
 
-    prepare()   in the new mount namespace: propagation, the rootfs bind, every mount of
-                config.json in order, /dev devices and symlinks (before pivot_root);
+    prepare()   in the new mount namespace: umask 0022, propagation of "/" (rootfsPropagation,
+                rslave by default) with the rootfs's parent mount made non-shared, the rootfs
+                bind, every mount of config.json in order, /dev devices and symlinks;
     pivot()     pivot_root into the rootfs (or MS_MOVE + chroot with --no-pivot);
-    finish()    inside: readonlyPaths, maskedPaths, root.readonly.
+    finish()    inside: a shared rootfsPropagation, a read-only /dev, readonlyPaths,
+                maskedPaths, root.readonly.
 
 The pieces live in paths (safe resolution), mounts (options and mounting) and devices.
 """

@@ -1,7 +1,10 @@
 """The container's mounts: option parsing, and mounting each entry of config.json "mounts"
 inside the rootfs (bind/rbind, tmpfs, proc, sysfs, devpts, mqueue, cgroup, and any other type).
 
-Targets are resolved with rootfs.paths so that no mount lands outside the rootfs.
+Targets are resolved with rootfs.paths so that no mount lands outside the rootfs, and none
+lands inside /proc (runc's rule). Bind remounts keep what the bind copied from its source
+unless an option clears it; tmpfs honours tmpcopyup and keeps the covered directory's mode;
+idmap/ridmap binds go through open_tree + mount_setattr + move_mount.
 """
 
 import os

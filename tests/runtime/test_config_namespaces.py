@@ -291,3 +291,11 @@ def test_idmap_mount_in_a_user_namespace_is_refused_clearly(userns_bundle):
     os.mkdir(os.path.join(b.rootfs, "mapped"))
     b.add_mount("/mapped", "bind", src, ["rbind", "idmap"])
     assert "idmapped mounts" in failed(rt, b).stderr
+
+
+def test_user_namespace_with_read_only_root_and_masks(userns_bundle):
+    """Remounts in a user namespace must keep the flags the kernel locked (nosuid, nodev...)."""
+    rt, b = userns_bundle()
+    b.config["root"]["readonly"] = True
+    text = out(rt, b, "touch /x 2>&1; wc -c < /proc/keys; grep -c ' /proc/sys ro,' /proc/self/mountinfo")
+    assert text.splitlines() == ["touch: /x: Read-only file system", "0", "1"]
