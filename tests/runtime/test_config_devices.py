@@ -4,9 +4,7 @@ made in it). Observed with ls/stat inside the container, compared with runc wher
 
 import os
 
-import pytest
-
-from test_config_lib import bundle, failed, needs_root, out, run  # noqa: F401
+from test_config_lib import bundle, failed, needs_root, out  # noqa: F401
 
 pytestmark = needs_root
 

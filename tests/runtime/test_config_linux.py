@@ -2,7 +2,6 @@
 hostname, domainname, linux.sysctl in the container's own namespaces, and annotations as
 `state` reports them. Observed inside the container and on the host."""
 
-import json
 import os
 import socket
 

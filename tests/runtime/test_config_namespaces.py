@@ -12,7 +12,7 @@ import tempfile
 import pytest
 
 from testlib import PYRUN, Runtime
-from test_config_lib import Created, bundle, failed, host_ns_inode, needs_root, out, run  # noqa: F401
+from test_config_lib import Created, bundle, failed, host_ns_inode, needs_root, out  # noqa: F401
 
 pytestmark = needs_root
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from test_config_lib import (Created, bundle, failed, mount_at, needs_root, out, parse_mountinfo, run,  # noqa: F401
+from test_config_lib import (Created, bundle, failed, mount_at, needs_root, out, parse_mountinfo,  # noqa: F401
                              shared_tmpfs)
 
 pytestmark = needs_root
