@@ -419,3 +419,13 @@ def test_overlay_mount(pyrun, bundle, tmp_path):
     assert out(pyrun, b, "cat /merged/from-lower; echo up > /merged/new; grep ' /merged ' /proc/self/mountinfo") \
         .startswith("lower\n")
     assert (upper / "new").read_text() == "up\n" and not (lower / "new").exists()
+
+
+def test_atime_and_other_flag_options(pyrun, bundle):
+    b = bundle()
+    b.add_mount("/a", "tmpfs", "tmpfs", ["noatime", "nodiratime", "nosymfollow", "sync", "size=1m"])
+    b.add_mount("/s", "tmpfs", "tmpfs", ["strictatime", "size=1m"])
+    infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
+    a = mount_at(infos, "/a")
+    assert {"noatime", "nodiratime", "nosymfollow"} <= a.options and "sync" in a.super_options
+    assert not {"noatime", "relatime"} & mount_at(infos, "/s").options

@@ -184,3 +184,21 @@ def test_no_pivot_with_read_only_root_and_masks(pyrun, bundle):
     lines = text.splitlines()
     assert lines[:2] == ["touch: /x: Read-only file system", "0"]
     assert "ro" in mount_at(parse_mountinfo("\n".join(lines[2:]) + "\n"), "/proc/sys").options
+
+
+@pytest.mark.parametrize("propagation", [None, "rshared", "rprivate"])
+def test_rootfs_that_is_itself_a_shared_mount(pyrun, bundle, shared_tmpfs, propagation):
+    """containerd's layout: the rootfs is a mount of its own (an overlay) on a shared host."""
+    b = bundle()
+    for d in ("bin", "proc", "dev", "sys", "tmp"):
+        os.makedirs(os.path.join(shared_tmpfs, d))
+    shutil.copy2("/bin/busybox", os.path.join(shared_tmpfs, "bin", "busybox"))
+    for applet in APPLETS:
+        os.symlink("busybox", os.path.join(shared_tmpfs, "bin", applet))
+    b.config["root"]["path"] = shared_tmpfs
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] in ("/proc", "/dev")]
+    if propagation:
+        b.linux["rootfsPropagation"] = propagation
+    root = mount_at(parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo")), "/")
+    assert bool(root.tagged("master:")) == (propagation != "rprivate"), root.optional
+    assert _host_mounts_under(shared_tmpfs) == []
