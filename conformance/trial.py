@@ -89,7 +89,7 @@ class Trial:
                                         restore_signals=restore_signals)
             except OSError as e:
                 raise Fail(f"cannot execute {self.runtime}: {e.strerror}")
-            self.spawned.add(proc.pid)
+            self.spawned.add(proc.pid)  # (already there when the reaper runs: see start_reaper)
             try:
                 if input is not None:
                     try:
@@ -163,19 +163,34 @@ class Trial:
     def start_reaper(self):
         """Reap orphans re-parented to us (we are pid 1 of the case's pid namespace) as a
         subreaper like containerd's shim would: an unreaped zombie container process looks alive
-        to `kill`/`delete`. Exit statuses are kept for Container.wait()."""
+        to `kill`/`delete`. Exit statuses are kept for Container.wait().
+
+        Children this process starts itself (every subprocess.Popen, patched here) are left to
+        their Popen: a reaped one would report exit status 0. A lock makes "started" and
+        "registered as ours" one step, so the reaper never sees one without the other."""
         import threading
         me = os.getpid()
+        lock = threading.Lock()
+        spawned = self.spawned
+        original_init = subprocess.Popen.__init__
+
+        def init(popen, *args, **kwargs):
+            with lock:
+                original_init(popen, *args, **kwargs)
+                spawned.add(popen.pid)
+
+        subprocess.Popen.__init__ = init
 
         def loop():
             while True:
-                for pid in host.pids():
-                    if pid == me or pid in self.spawned or pid in self.reaped:
-                        continue
-                    if host.zombie_child_of(pid, me):
-                        status = waitpid_status(pid)
-                        if status is not None:
-                            self.reaped[pid] = status
+                with lock:
+                    for pid in host.pids():
+                        if pid == me or pid in spawned or pid in self.reaped:
+                            continue
+                        if host.zombie_child_of(pid, me):
+                            status = waitpid_status(pid)
+                            if status is not None:
+                                self.reaped[pid] = status
                 time.sleep(0.01)
 
         self._reaper = threading.Thread(target=loop, daemon=True)

@@ -70,7 +70,6 @@ def holder(t, ns):
     if ns in ("pid", "time"):
         argv += ["--fork"]
     proc = subprocess.Popen(argv + ["sleep", "60"], stdin=subprocess.DEVNULL)
-    t.spawned.add(proc.pid)
     if ns == "user":
         _map_user_ns(t, proc.pid)
     link = f"{name}_for_children" if ns in ("pid", "time") else name
