@@ -201,8 +201,8 @@ def main(argv=None):
             return 0
         if name not in COMMANDS:
             raise UsageError(f"No help topic for '{name}'")
-        import importlib
-        module = importlib.import_module(f"runtime.commands.{name}")
+        __import__(f"runtime.commands.{name}")   # the builtin: importlib itself costs 0.4 ms
+        module = sys.modules[f"runtime.commands.{name}"]
         rest = argv[i + 1:]
         if _asks_help(rest):
             sys.stdout.write(_help_text(name, module))

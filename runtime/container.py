@@ -3,11 +3,19 @@ waiting for its init to go, and destroy (cgroup, poststop hooks, state directory
 """
 
 import os
-import select
-import signal
 
-from runtime import linux, state
+from runtime import state
 from runtime.errors import InvalidState, NotRunning, PyrunError
+
+# Linux signal numbers (x86_64 and the other common ABIs). A table, not the signal module:
+# that wraps every constant in an enum, and importing enum costs the small commands ~4 ms.
+SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "IOT": 6, "BUS": 7,
+           "FPE": 8, "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14,
+           "TERM": 15, "STKFLT": 16, "CHLD": 17, "CLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20,
+           "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27,
+           "WINCH": 28, "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31}
+SIGRTMIN, SIGRTMAX, NSIG = 34, 64, 65
+SIGKILL = 9
 
 
 def manager_of(record):
@@ -44,6 +52,7 @@ def start(record, g):
         raise InvalidState("cannot start a container that has stopped")
     if st != "created":
         raise InvalidState("cannot start an already running container")
+    import select
     fd = os.open(record.fifo_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         poller = select.poll()
@@ -65,42 +74,41 @@ def start(record, g):
                            lambda msg: log.warning(g, msg))
 
 
-SIGNALS = {name[3:]: int(getattr(signal, name)) for name in dir(signal)
-           if name.startswith("SIG") and not name.startswith("SIG_") and name[3:].isupper()}
-
-
 def parse_signal(text):
     """A signal by number, or by name with or without SIG (TERM, SIGTERM, term, RTMIN+1)."""
     if text.isdigit():
         num = int(text)
-        if not 0 < num < signal.NSIG:
+        if not 0 < num < NSIG:
             raise PyrunError(f"invalid signal: {text}")
         return num
     name = text.upper()
     if name.startswith("SIG"):
         name = name[3:]
+    if name in ("RTMIN", "RTMAX"):
+        return SIGRTMIN if name == "RTMIN" else SIGRTMAX
     if name.startswith("RTMIN+") or name.startswith("RTMAX-"):
-        base = signal.SIGRTMIN if name.startswith("RTMIN") else signal.SIGRTMAX
         off = name[6:]
         if off.isdigit():
-            num = base + int(off) if name.startswith("RTMIN") else base - int(off)
-            if signal.SIGRTMIN <= num <= signal.SIGRTMAX:
-                return int(num)
+            num = SIGRTMIN + int(off) if name.startswith("RTMIN") else SIGRTMAX - int(off)
+            if SIGRTMIN <= num <= SIGRTMAX:
+                return num
     if name in SIGNALS:
         return SIGNALS[name]
     raise PyrunError(f"unknown signal {text!r}")
 
 
 def signal_init(record, sig):
-    """Signal the init through a pidfd, after checking it is still the same process."""
+    """Signal the init through a pidfd, after checking it is still the same process: the pidfd
+    pins that process, so a pid reused after the check cannot receive the signal."""
+    import _signal   # the C module: pidfd_send_signal without the enum-wrapping signal module
     try:
-        pidfd = linux.pidfd_open(record.pid)
+        pidfd = os.pidfd_open(record.pid)
     except ProcessLookupError:
         raise NotRunning() from None
     try:
         if not state.init_alive(record):
             raise NotRunning()
-        linux.pidfd_send_signal(pidfd, sig)
+        _signal.pidfd_send_signal(pidfd, sig)
     except ProcessLookupError:
         raise NotRunning() from None
     finally:
@@ -109,8 +117,9 @@ def signal_init(record, sig):
 
 def wait_gone(pid, start_time, timeout):
     """Wait until the process has exited (a zombie counts as gone); True if it did in time."""
+    import select
     try:
-        pidfd = linux.pidfd_open(pid)
+        pidfd = os.pidfd_open(pid)
     except ProcessLookupError:
         return True
     try:
@@ -127,11 +136,11 @@ def kill_and_wait(record, manager):
     """SIGKILL everything in the container and wait for the init to go."""
     if manager is not None:
         try:
-            manager.signal_all(signal.SIGKILL)
+            manager.signal_all(SIGKILL)
         except PyrunError:
             pass
     try:
-        signal_init(record, signal.SIGKILL)
+        signal_init(record, SIGKILL)
     except NotRunning:
         pass
     if not wait_gone(record.pid, record.start_time, 10):
@@ -155,6 +164,8 @@ def destroy(record, g, manager=None):
 
 def forward_signals(pid):
     """Foreground run/exec: every signal we can catch goes on to the container's process."""
+    import signal
+
     def forward(sig, _frame):
         try:
             os.kill(pid, sig)

@@ -22,12 +22,12 @@ def parse_duration(text):
 
 
 def main(g, opts, args):
-    import json
     import sys
     import time
     from runtime import container, state
     from runtime.commands.common import one_id
     from runtime.errors import NotRunning, PyrunError
+    from spec import jsonout
     record = state.load(g.root, one_id(args))
     manager = container.manager_of(record)
     if manager is None:
@@ -39,7 +39,7 @@ def main(g, opts, args):
         event = {"type": kind, "id": record.id}
         if data is not None:
             event["data"] = data
-        sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+        sys.stdout.write(jsonout.dumps(event, separators=(",", ":")) + "\n")
         sys.stdout.flush()
 
     if opts.stats:

@@ -25,8 +25,8 @@ def main(g, opts, args):
     if opts.quiet:
         sys.stdout.write("".join(d["id"] + "\n" for d in docs))
     elif opts.format == "json":
-        import json
-        sys.stdout.write(json.dumps(docs) + "\n")
+        from spec import jsonout
+        sys.stdout.write(jsonout.dumps(docs) + "\n")
     else:
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         rows += [(d["id"], str(d["pid"]), d["status"], d["bundle"], d["created"], d.get("owner") or "root")

@@ -5,11 +5,11 @@ OPTIONS = []
 
 
 def main(g, opts, args):
-    import json
     import sys
     from runtime import container, state
     from runtime.commands.common import one_id
+    from spec import jsonout
     record = state.load(g.root, one_id(args))
     doc = container.state_document(record, container.status(record))
-    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    sys.stdout.write(jsonout.dumps(doc, indent=2) + "\n")
     return 0

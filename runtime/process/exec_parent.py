@@ -108,6 +108,8 @@ def execute(g, record, process, opts):
             sched.apply_initial_affinity(affinity, pid)   # before it joins the cgroup (spec 1.2)
         if manager is not None:
             manager.apply(pid)
+        if not opts.detach:
+            container.forward_signals(pid)   # before it runs: a signal may come as soon as it does
         parent_end.send("continue")
         master = None
         if ours is not None:
@@ -133,7 +135,6 @@ def execute(g, record, process, opts):
         write_pid_file(opts.pid_file, pid)
     if opts.detach:
         return 0
-    container.forward_signals(pid)
     if master is not None:
         from runtime import terminal
         terminal.proxy(master, lambda: _alive(pid))

@@ -218,4 +218,4 @@ def test_state_dir_permissions(pyrun, make_bundle):
     cid = pyrun.new_id()
     pyrun("create", "-b", bundle.path, cid)
     assert stat.S_IMODE(os.stat(pyrun.root).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(os.path.join(pyrun.root, cid, "state.json")).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(pyrun.root, cid, "state")).st_mode) == 0o600

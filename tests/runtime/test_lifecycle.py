@@ -2,6 +2,7 @@
 and what each says in each state. Observed from /proc on the host and the state directory."""
 
 import json
+import marshal
 import os
 import signal
 import subprocess
@@ -119,18 +120,18 @@ def test_state_detects_reaped_init_and_pid_reuse(pyrun, make_bundle):
     bundle = make_bundle(args=["sleep", "100"])
     cid = pyrun.new_id()
     pyrun("run", "-d", "-b", bundle.path, cid)
-    state_file = os.path.join(pyrun.root, cid, "state.json")
-    with open(state_file) as f:
-        record = json.load(f)
+    state_file = os.path.join(pyrun.root, cid, "state")
+    with open(state_file, "rb") as f:
+        record = marshal.load(f)
     stranger = subprocess.Popen(["sleep", "100"])   # stands in for a process that reused the pid
     try:
         record["pid"] = stranger.pid
-        with open(state_file, "w") as f:
-            json.dump(record, f)
+        with open(state_file, "wb") as f:
+            marshal.dump(record, f)
         assert pyrun.state(cid)["status"] == "stopped"
         record["start_time"] = int(_start_time(stranger.pid))
-        with open(state_file, "w") as f:
-            json.dump(record, f)
+        with open(state_file, "wb") as f:
+            marshal.dump(record, f)
         assert pyrun.state(cid)["status"] == "running"   # same pid and start time: that process
     finally:
         stranger.kill()
