@@ -267,9 +267,8 @@ def _copy_tree(src_fd, dst):
         os.lchown(d, st.st_uid, st.st_gid)
         if not stat.S_ISLNK(st.st_mode):
             os.chmod(d, stat.S_IMODE(st.st_mode))
-    st = os.fstat(src_fd)
-    os.chown(dst, st.st_uid, st.st_gid)
-    os.chmod(dst, stat.S_IMODE(st.st_mode))
+    # The tmpfs root itself keeps what the mount gave it: mode= if any, else the covered
+    # directory's mode (see _with_existing_mode), as runc.
 
 
 def _with_existing_mode(path, data):

@@ -429,3 +429,14 @@ def test_atime_and_other_flag_options(pyrun, bundle):
     a = mount_at(infos, "/a")
     assert {"noatime", "nodiratime", "nosymfollow"} <= a.options and "sync" in a.super_options
     assert not {"noatime", "relatime"} & mount_at(infos, "/s").options
+
+
+def test_tmpcopyup_keeps_the_mode_option(pyrun, bundle):
+    """podman --tmpfs /data:mode=1777 sends [mode=1777, tmpcopyup] for a /data the image lacks."""
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "existing"))
+    os.chmod(os.path.join(b.rootfs, "existing"), 0o700)
+    b.add_mount("/data", "tmpfs", "tmpfs", ["mode=1777", "rw", "rprivate", "nosuid", "nodev", "tmpcopyup"])
+    b.add_mount("/existing", "tmpfs", "tmpfs", ["tmpcopyup"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    assert out(pyrun, b, "stat -c %a /data /existing; touch /data/d && echo wrote") == "1777\n700\nwrote\n"
