@@ -164,7 +164,7 @@ def destroy(record, g, manager=None):
 
 def forward_signals(pid):
     """Foreground run/exec: every signal we can catch goes on to the container's process."""
-    import signal
+    import _signal   # the C module, without the enum wrappers of the signal module
 
     def forward(sig, _frame):
         try:
@@ -172,11 +172,11 @@ def forward_signals(pid):
         except ProcessLookupError:
             pass
 
-    for sig in range(1, signal.NSIG):
-        if sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGWINCH):
+    for sig in range(1, NSIG):
+        if sig in (SIGKILL, SIGNALS["STOP"], SIGNALS["CHLD"], SIGNALS["WINCH"]):
             continue
         try:
-            signal.signal(sig, forward)
+            _signal.signal(sig, forward)
         except (OSError, ValueError, RuntimeError):
             pass
 

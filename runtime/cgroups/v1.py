@@ -2,7 +2,7 @@
 
 Like runc's fs driver, the container's init joins every mounted hierarchy at the container's path,
 named ones (name=systemd) and, on a hybrid host, the cgroup2 at /sys/fs/cgroup/unified too. The
-directory chains are built with cgroupspy's Node tree. linux.resources onto v1 files:
+directory chains are made with plain mkdir. linux.resources onto v1 files:
   memory: limit -> memory.limit_in_bytes, swap -> memory.memsw.limit_in_bytes (written in the order the
     kernel accepts), reservation -> memory.soft_limit_in_bytes, kernel/kernelTCP -> memory.kmem[.tcp]
     .limit_in_bytes, swappiness, disableOOMKiller -> memory.oom_control, useHierarchy;
@@ -111,26 +111,27 @@ class V1Manager:
             raise
 
     def _make_paths(self):
-        from cgroupspy.nodes import Node   # the tree; imported here only: it costs ~20 ms with logging
+        # Plain mkdir, one level at a time (each new level is recorded for undo). cgroupspy's Node
+        # tree did this before, but importing it brings in logging: ~10 ms on every create.
         mounts = hierarchies()
         for key, path in self.paths.items():
             mount = mounts.get(key)
             if mount is None:
                 raise CgroupError(f"the cgroup hierarchy {key or 'cgroup2'} is no longer mounted")
-            node = Node(os.path.basename(mount).encode(), parent=Node(os.path.dirname(mount).encode()))
+            current = mount
             for part in os.path.relpath(path, mount).split("/"):
                 if part == ".":
                     continue
-                existed = os.path.isdir(os.path.join(node.full_path.decode(), part))
+                current = os.path.join(current, part)
                 try:
-                    node = node.create_cgroup(part)
+                    os.mkdir(current, 0o755)
+                except FileExistsError:
+                    continue
                 except OSError as e:
-                    raise CgroupError(f"linux.cgroupsPath: cannot create {node.full_path.decode()}/{part}: "
-                                      f"{e.strerror}")
-                if not existed:
-                    self.created.append(node.full_path.decode())
-                    if "cpuset" in key.split(","):
-                        self._inherit_cpuset(node.full_path.decode())
+                    raise CgroupError(f"linux.cgroupsPath: cannot create {current}: {e.strerror}")
+                self.created.append(current)
+                if "cpuset" in key.split(","):
+                    self._inherit_cpuset(current)
 
     @staticmethod
     def _inherit_cpuset(path):

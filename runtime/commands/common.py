@@ -27,7 +27,10 @@ def preserve_fds(opts, env):
     return count, extra_env
 
 
-def create_from_options(g, opts, container_id, console_sock=None):
+def create_from_options(g, opts, container_id, foreground=False):
+    """Create from create's/run's options. In the foreground (run without --detach), a terminal
+    without --console-socket gets a socketpair whose other end pyrun keeps: returns
+    (Created, our end or None)."""
     from runtime.process import parent
     bundle, config = parent.load_bundle(opts.bundle)
     count, extra_env = preserve_fds(opts, os.environ)
@@ -39,6 +42,19 @@ def create_from_options(g, opts, container_id, console_sock=None):
             linux.join_session_keyring(None)
         except OSError:
             pass  # keyrings may be unavailable (e.g. restricted by seccomp); runc ignores that too
-    return parent.create(g, container_id, bundle, config, pid_file=opts.pid_file,
-                         console_socket=opts.console_socket, console_sock=console_sock,
-                         no_pivot=opts.no_pivot, preserve_fds=count)
+    ours = theirs = None
+    if foreground and opts.console_socket is None and config["process"].get("terminal"):
+        import socket
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        created = parent.create(g, container_id, bundle, config, pid_file=opts.pid_file,
+                                console_socket=opts.console_socket, console_sock=theirs,
+                                no_pivot=opts.no_pivot, preserve_fds=count)
+    except BaseException:
+        if ours is not None:
+            ours.close()
+        raise
+    finally:
+        if theirs is not None:
+            theirs.close()
+    return created, ours

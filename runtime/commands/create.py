@@ -20,5 +20,5 @@ OPTIONS = [
 def main(g, opts, args):
     from runtime.commands import common
     container_id = common.one_id(args)
-    common.create_from_options(g, opts, container_id)
+    common.create_from_options(g, opts, container_id)   # returns (created, None) here
     return 0

@@ -12,29 +12,18 @@ OPTIONS = create.OPTIONS + [
 
 
 def main(g, opts, args):
-    import os
-    import socket
     from runtime import container
     from runtime.commands import common
     container_id = common.one_id(args)
-    ours = theirs = None
-    if not opts.detach and opts.console_socket is None:
-        # A terminal in the foreground: the init sends the pty master to us.
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        created = common.create_from_options(g, opts, container_id, console_sock=theirs)
-    finally:
-        if theirs is not None:
-            theirs.close()
+    created, ours = common.create_from_options(g, opts, container_id, foreground=not opts.detach)
     record = created.record
     if opts.detach:
         container.start(record, g)
         return 0
     pid = record.pid
-
     container.forward_signals(pid)
     master = None
-    if (record.config.get("process") or {}).get("terminal"):
+    if ours is not None:
         from runtime import terminal
         master = terminal.receive_fd(ours)
     container.start(record, g)

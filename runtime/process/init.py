@@ -7,12 +7,11 @@ After pivot_root the host's files are gone: every module used after it is import
 (prepare steps run before the pivot), and nothing here imports lazily past that point.
 """
 
+import _socket
 import os
-import signal  # noqa: F401  (used after pivot_root through setup.reset_signals)
-import socket
 import stat
 
-from runtime import hooks, linux, network, rootfs, terminal
+from runtime import linux, network, rootfs
 from runtime.errors import PyrunError, SetupError
 from runtime.process import setup
 from runtime.rootfs import cgroupfs
@@ -63,10 +62,13 @@ def _init(plan, chan):
         chan.send("hooks")
         chan.expect("continue")
     hook_cfg = config.get("hooks") or {}
+    if hook_cfg:
+        from runtime import hooks   # before pivot_root: startContainer hooks run after it
     if hook_cfg.get("createContainer"):
         hooks.run("createContainer", hook_cfg["createContainer"], plan.hook_state("creating", host_pid))
     console = None
     if process.get("terminal"):
+        from runtime import terminal
         console = terminal.setup_console(plan.rootfs, plan.console_sock, process.get("consoleSize"))
         plan.console_sock.close()
 
@@ -74,7 +76,7 @@ def _init(plan, chan):
     rootfs.finish(config)
     _sysctl((config.get("linux") or {}).get("sysctl") or {})
     if config.get("hostname") is not None and plan.ns.has("uts"):
-        socket.sethostname(config["hostname"])
+        _socket.sethostname(config["hostname"])
     if config.get("domainname") is not None and plan.ns.has("uts"):
         linux.setdomainname(config["domainname"])
     if console is not None:

@@ -5,10 +5,9 @@ is killed, the cgroup and the state directory removed. Nothing of a failed creat
 """
 
 import os
-import signal
 import time
 
-from runtime import hooks, linux, namespaces, state
+from runtime import linux, namespaces, state
 from runtime.errors import ConfigError, PyrunError, SetupError
 from runtime.process import sync
 
@@ -165,6 +164,7 @@ def _sync(plan, chan, child_pid):
         elif kind == "pid":
             init_pid = msg["pid"]   # already in its cgroup: the namespace child joined it before forking
         elif kind == "hooks":
+            from runtime import hooks
             hook_cfg = plan.config.get("hooks") or {}
             st = plan.hook_state("creating", init_pid)
             hooks.run("prestart", hook_cfg.get("prestart") or [], st)
@@ -225,7 +225,7 @@ def _reap(pid):
 
 def _kill_and_reap(pid):
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, 9)   # SIGKILL
     except ProcessLookupError:
         return
     _reap(pid)

@@ -6,9 +6,9 @@ prepare() runs while the host's files are still visible (it loads libseccomp and
 the later steps need); apply() and execute() run inside the container, after pivot_root.
 """
 
+import _signal   # the C module: the signal module would wrap every constant in an enum
 import os
 import resource
-import signal
 import stat
 
 from runtime import linux
@@ -134,14 +134,14 @@ def _check_executable(path, name):
 
 def reset_signals():
     """The container starts with default dispositions and an empty mask, whatever the engine gave us."""
-    for sig in range(1, signal.NSIG):
-        if sig in (signal.SIGKILL, signal.SIGSTOP):
+    for sig in range(1, _signal.NSIG):
+        if sig in (_signal.SIGKILL, _signal.SIGSTOP):
             continue
         try:
-            signal.signal(sig, signal.SIG_DFL)
+            _signal.signal(sig, _signal.SIG_DFL)
         except (OSError, ValueError, RuntimeError):
             pass
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
 
 
 def close_fds_from(first):
