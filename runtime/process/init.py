@@ -73,11 +73,12 @@ def _init(plan, chan):
         plan.console_sock.close()
 
     rootfs.pivot(plan.rootfs, plan.no_pivot)
+    # sysctls before finish(): readonlyPaths usually makes /proc/sys read-only (runc's order too).
+    _sysctl(lin.get("sysctl") or {})
     rootfs.finish(config)
-    _sysctl((config.get("linux") or {}).get("sysctl") or {})
-    if config.get("hostname") is not None and plan.ns.has("uts"):
+    if config.get("hostname") and plan.ns.has("uts"):      # "" leaves the inherited one, as runc
         _socket.sethostname(config["hostname"])
-    if config.get("domainname") is not None and plan.ns.has("uts"):
+    if config.get("domainname") and plan.ns.has("uts"):
         linux.setdomainname(config["domainname"])
     if console is not None:
         terminal.become_stdio(console)

@@ -76,8 +76,11 @@ def set_oom_score_adj(process):
     adj = process.get("oomScoreAdj")
     if adj is None:
         return
-    with open("/proc/self/oom_score_adj", "w") as f:
-        f.write(str(adj))
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(adj))
+    except OSError as err:
+        raise SetupError(f"process.oomScoreAdj: write {adj} to /proc/self/oom_score_adj: {err.strerror}") from None
 
 
 def set_user(process, in_user_ns=False):

@@ -109,9 +109,6 @@ def test_hostname_without_a_uts_namespace_is_refused(pyrun, bundle):
     assert socket.gethostname() == before
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/process/init.py: _sysctl() runs after rootfs.finish(), which "
-                   "has already made /proc/sys read-only (readonlyPaths of the default config): every sysctl "
-                   "fails with 'Read-only file system'. runc writes sysctls before readonlyPaths.")
 def test_sysctl_with_the_default_read_only_proc_sys(pyrun, bundle):
     b = bundle()
     b.linux["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536"}
@@ -120,7 +117,6 @@ def test_sysctl_with_the_default_read_only_proc_sys(pyrun, bundle):
 
 def test_sysctl_in_new_network_and_ipc_namespaces(pyrun, bundle):
     b = bundle()
-    b.linux["readonlyPaths"] = []  # see the xfail above: with /proc/sys read-only no sysctl gets through
     b.linux["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536",
                          "net.ipv4.conf.lo.forwarding": "1"}
     host_fwd, host_shm = _read("/proc/sys/net/ipv4/ip_forward"), _read("/proc/sys/kernel/shmmax")

@@ -199,9 +199,6 @@ def test_umask_defaults_to_0022_whatever_the_runtime_got(pyrun, bundle):
     assert proc.stdout == "0022\n755\n"
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/process/setup.py: set_oom_score_adj() lets the OSError of the "
-                   "write through; the error reads '[Errno 13] Permission denied' without naming "
-                   "oomScoreAdj or /proc/self/oom_score_adj")
 def test_negative_oom_score_adj_without_cap_sys_resource_is_a_clear_error(pyrun, bundle):
     with open("/proc/self/status") as f:
         if int(status_field(f.read(), "CapEff"), 16) & (1 << 24):
@@ -211,8 +208,6 @@ def test_negative_oom_score_adj_without_cap_sys_resource_is_a_clear_error(pyrun,
     assert "oom_score_adj" in failed(pyrun, b).stderr
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/process/init.py: hostname '' is set (`is not None`), so the "
-                   "container's hostname is empty ('?' from hostname); runc sets it only when non-empty")
 def test_empty_hostname_leaves_the_inherited_one(pyrun, runc, bundle):
     b = bundle()
     b.config["hostname"] = ""
