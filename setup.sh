@@ -59,5 +59,5 @@ ln -sf "$ROOT/.venv/bin/pyrun-image" /usr/local/bin/pyrun-image
 echo "setup: pyrun is $ROOT/.venv/bin/pyrun ($(.venv/bin/pyrun --version | head -1))"
 
 if [ "${1:-}" = "--demo" ]; then
-  exec .venv/bin/python3 -I -m runtime.demo
+  exec .venv/bin/python3 "$ROOT/runtime/demo.py"
 fi
