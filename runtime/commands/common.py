@@ -32,6 +32,10 @@ def create_from_options(g, opts, container_id, foreground=False):
     without --console-socket gets a socketpair whose other end pyrun keeps: returns
     (Created, our end or None)."""
     from runtime.process import parent
+    if g.systemd_cgroup:
+        from runtime.errors import Unsupported
+        raise Unsupported("--systemd-cgroup: pyrun has no systemd cgroup driver; "
+                          "use the cgroupfs driver (drop the flag, as with runc's default)")
     bundle, config = parent.load_bundle(opts.bundle)
     count, extra_env = preserve_fds(opts, os.environ)
     if extra_env:

@@ -174,6 +174,14 @@ def test_unknown_capability(pyrun, make_bundle):
     assert "CAP_NO_SUCH" in create_fails(pyrun, bundle)
 
 
+def test_systemd_cgroup_driver_refused(pyrun, make_bundle):
+    bundle = make_bundle()
+    cid = pyrun.new_id()
+    proc = pyrun("--systemd-cgroup", "create", "-b", bundle.path, cid, check=False)
+    assert proc.returncode == 1 and "--systemd-cgroup" in proc.stderr
+    assert leftovers(pyrun, cid, bundle) == []
+
+
 def test_existing_id_is_refused_and_the_first_container_untouched(pyrun, make_bundle):
     bundle = make_bundle(args=["sleep", "100"])
     cid = pyrun.new_id()
