@@ -117,6 +117,7 @@ class Trial:
         bundle.save()
         cid = cid or self.new_id()
         self.containers.append(cid)
+        self.deleted.discard(cid)  # an id can be reused after delete
         c = Container(self, cid, bundle)
         args = ["create", "--bundle", bundle.path if cwd is None else ".", *extra]
         if console_socket:
