@@ -23,18 +23,8 @@ from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, Podman
 
 # case name (pytest item name) -> why pyrun still fails it: the failing call and its message, e.g.
 #   "test_ctr_pause_resume[pyrun]": "ctr task pause: `pause ID` exits 1 with ModuleNotFoundError: ...",
+# Empty: every engine case passes with pyrun (as of the commit that emptied it).
 PYRUN_XFAIL = {
-    "test_podman_user_mounts_read_only[pyrun]": (
-        "podman --tmpfs /data:mode=1777 gives the mount options [mode=1777, rw, rprivate, nosuid, nodev, tmpcopyup] "
-        "on a /data the image lacks: runc 1.1.5 leaves the tmpfs drwxrwxrwt (mode= applies), pyrun leaves it "
-        "drwxr-xr-x (_copy_tree in runtime/rootfs/mounts.py ends by chmod-ing the tmpfs root to the mode of the "
-        "covered directory, here the 0755 one pyrun just made, overriding mode=); so `touch /data/d` as uid 1000 "
-        "fails: Permission denied"),
-    "test_podman_knobs[pyrun]": (
-        "podman --sysctl kernel.msgmax=4096 (or net.ipv4.ip_forward=1): create fails, podman exits 126 with "
-        "\"Error: OCI runtime error: .../pyrun: sysctl kernel.msgmax=4096: Read-only file system\"; the init writes "
-        "linux.sysctl after rootfs.finish() has made /proc/sys (in podman's readonlyPaths) read-only; runc writes "
-        "sysctls before it applies readonlyPaths and maskedPaths"),
 }
 
 
