@@ -80,10 +80,15 @@ def main(argv=None):
     started = time.monotonic()
     stopped = set()
 
+    tty = sys.stderr.isatty()
+
     def progress(label, case, result):
         if args.verbose:
             print(f"[{label}] {case.name}: {report.cell(result)} ({result.get('seconds', 0):.2f}s)",
                   file=sys.stderr, flush=True)
+        elif tty:  # a mark per case, so a long run shows it is alive
+            sys.stderr.write({"pass": ".", "skip": "s", "fail": "F", "error": "E"}.get(result["status"], "?"))
+            sys.stderr.flush()
         if not args.keep_going and result["status"] in ("fail", "error"):
             stopped.add(label)
 
@@ -92,6 +97,8 @@ def main(argv=None):
 
     results = run_all(chosen, runtimes, timeout=args.timeout, jobs=args.jobs, progress=progress, gate=gate,
                       workroot=args.workdir)
+    if tty and not args.verbose:
+        sys.stderr.write("\n")
     text = report.FORMATS[args.format](chosen, results)
     sys.stdout.write(text)
     if args.junit:
