@@ -11,7 +11,7 @@ import time
 
 from conformance import cases as _builtin_cases  # noqa: F401  (registers the built-in cases)
 from conformance import report
-from conformance.registry import AREAS, CASES, select
+from conformance.registry import select
 from conformance.runner import parse_runtime, run_all
 from conformance.worker import load_module
 

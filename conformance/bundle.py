@@ -171,7 +171,7 @@ class Bundle:
         return self
 
     def write(self, relpath, text, mode=0o644):
-        """Write a file into the rootfs (or the bundle dir, for a path starting with '../')."""
+        """Write a file at `relpath` inside the rootfs, making its directories."""
         dest = os.path.normpath(os.path.join(self.rootfs, relpath.lstrip("/")))
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "w") as f:

@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 
-from conformance import host
 from conformance.registry import area, case
 
 area("process", "process fields")
