@@ -284,6 +284,31 @@ def no_mount_ns_cleanup(t):
     t.check(not extra, f"mounts left in the runtime's namespace: {extra[:4]}")
 
 
+@case("mounts.no_namespaces_cleanup", "runtime.md#delete", "MUST",
+      "with no namespaces at all, delete leaves the runtime's mount table as it was")
+def no_namespaces_cleanup(t):
+    b = t.bundle("true")
+    b.linux["namespaces"] = []
+    b.config.pop("hostname", None)
+    # nothing that needs a mount namespace, so a runtime has no reason to refuse
+    b.config["mounts"] = []
+    b.linux["maskedPaths"] = []
+    b.linux["readonlyPaths"] = []
+    before = sorted(m["point"] for m in host.mountinfo())
+    res, c = t.try_create(b)
+    if res.rc != 0:
+        t.note(f"refused a config without namespaces: {res.why()}")
+    else:
+        t.rt("start", c.id)
+        try:
+            c.wait(5)
+        except AssertionError as e:
+            t.note(f"waiting for the container: {e}")
+        t.rt("delete", "--force", c.id)
+    extra = [p for p in sorted(m["point"] for m in host.mountinfo()) if p not in before]
+    t.check(not extra, f"mounts left in the runtime's namespace: {extra[:4]}")
+
+
 def _share_with_submount(t):
     """A host dir with a tmpfs mounted below it (in the case's own private mount namespace)."""
     import subprocess
