@@ -33,6 +33,8 @@ def create_program_not_run(t):
     c = t.create(t.bundle("echo ran-too-early"))
     time.sleep(0.2)
     t.eq(c.output(), "", "container stdout before start")
+    t.check(host.cmdline(c.pid) != "sh -c echo ran-too-early",
+            "the container process is already the program before start")
     c.start()
     c.wait()
     t.check("ran-too-early" in c.output(), "the program did not run at start")
