@@ -177,6 +177,35 @@ def test_podman_user_namespace(podman, same_as_runc):
     same_as_runc("out", out[:3])
 
 
+def test_podman_devices_and_host_namespaces(podman, same_as_runc):
+    """--device (a host node under another name), --device-cgroup-rule, --oom-score-adj, --cpu-shares,
+    --cpuset-cpus, --ipc host, --uts host, --group-add: as the process and its cgroup see them."""
+    name = podman.new_name("dev")
+    script = ("ls -l /dev/mynull | cut -c1-10; echo x > /dev/mynull && echo mynull-w; cat /proc/self/oom_score_adj; "
+              "readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; id -G; "
+              "cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus; "
+              "grep -c . /sys/fs/cgroup/devices/devices.list")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), "--device", "/dev/null:/dev/mynull:rw",
+                  "--device-cgroup-rule", "c 1:5 r", "--oom-score-adj", "100", "--cpu-shares", "512",
+                  "--cpuset-cpus", "0", "--ipc", "host", "--uts", "host", "--group-add", "5", IMAGE, "sh", "-c", script)
+    assert proc.returncode == 0, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+    lines = proc.stdout.splitlines()
+    assert lines[:8] == ["crw-rw-rw-", "mynull-w", "100", os.readlink("/proc/self/ns/ipc"),
+                         os.readlink("/proc/self/ns/uts"), "0 5", "512", "0"], proc.stdout
+    same_as_runc("stdout", proc.stdout)
+
+
+def test_podman_init(podman, same_as_runc):
+    """--init: podman's catatonit is pid 1 and the command runs under it."""
+    name = podman.new_name("init")
+    proc = podman("run", "--rm", "--name", name, *podman.run_opts(), "--init", IMAGE, "sh", "-c",
+                  "tr '\\0' ' ' </proc/1/cmdline; echo; ps -o comm | sed -n 2,3p")
+    assert proc.returncode == 0, f"{proc.returncode} {proc.stderr}{podman.explain(name)}"
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("/run/podman-init -- sh -c ") and lines[1:] == ["podman-init", "sh"], lines
+    same_as_runc("stdout", proc.stdout)
+
+
 def test_podman_stop_pid_host(podman, same_as_runc):
     """With --pid host, podman stops the container with `kill --all ID 15`; sleep dies of TERM (143)."""
     name = start_detached(podman, "pidhost", "sleep", "1000", opts=("--pid", "host"))
