@@ -111,6 +111,9 @@ def run_one(case, rt, timeout, workdir, cache):
         result = {"case": case.name, "status": "error", "notes": [], "token": request["token"],
                   "reason": "worker died: " + ((err or "").strip().splitlines() or ["no output"])[-1][:300]}
     result["seconds"] = round(time.monotonic() - start, 3)
+    # Reasons name paths in the case's temporary dir: say $CASE, so reports stay stable run to run.
+    result["reason"] = result.get("reason", "").replace(request["workdir"], "$CASE")
+    result["notes"] = [n.replace(request["workdir"], "$CASE") for n in result.get("notes", [])]
     # The worker removes the case's cgroups; if it was killed, its processes are gone now: remove them here.
     thaw_cgroups(f"/conformance-{request['token']}")
     stuck = remove_cgroups(f"/conformance-{request['token']}")
