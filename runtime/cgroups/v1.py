@@ -514,10 +514,11 @@ class V1Manager:
         if acct or cpu:
             usage, throttling = {}, {}
             if acct:
-                ticks = common.read_keyed(acct, "cpuacct.stat")
+                tree = _tree_node(acct, "cpuacct")   # cgroupspy reads the cpuacct files it knows
+                ticks = tree.acct_stat
                 hz = os.sysconf("SC_CLK_TCK")
                 numbers = lambda name: [int(n) for n in _read_or_empty(acct, name).split()]  # noqa: E731
-                usage = dict(total=common.read_int(acct, "cpuacct.usage"), percpu=numbers("cpuacct.usage_percpu"),
+                usage = dict(total=tree.usage, percpu=tree.usage_percpu,
                              percpu_kernel=numbers("cpuacct.usage_percpu_sys"),
                              percpu_user=numbers("cpuacct.usage_percpu_user"),
                              kernel=ticks.get("system", 0) * 10 ** 9 // hz, user=ticks.get("user", 0) * 10 ** 9 // hz)
@@ -540,16 +541,26 @@ class V1Manager:
                 "sched_relax_domain_level": flag("sched_relax_domain_level")}
         mem = self._path("memory")
         if mem:
-            raw = common.read_keyed(mem, "memory.stat")
+            tree = _tree_node(mem, "memory")   # cgroupspy's memory controller for usage and memsw
+            raw = tree.stat
 
             def entry(prefix):
                 return common.memory_entry(common.read_int(mem, f"{prefix}.usage_in_bytes"),
                                            common.read_int(mem, f"{prefix}.limit_in_bytes"),
                                            common.read_int(mem, f"{prefix}.max_usage_in_bytes"),
                                            common.read_int(mem, f"{prefix}.failcnt"))
+
+            def from_tree(prefix):
+                try:
+                    return common.memory_entry(getattr(tree, f"{prefix}usage_in_bytes") or 0,
+                                               getattr(tree, f"{prefix}limit_in_bytes") or 0,
+                                               getattr(tree, f"{prefix}max_usage_in_bytes") or 0,
+                                               getattr(tree, f"{prefix}failcnt") or 0)
+                except OSError:     # memsw files exist only with swap accounting
+                    return common.memory_entry()
             stats["memory"] = common.drop_empty(
-                {"cache": raw.get("total_cache", raw.get("cache", 0)), "usage": entry("memory"),
-                 "swap": entry("memory.memsw"), "kernel": entry("memory.kmem"),
+                {"cache": raw.get("total_cache", raw.get("cache", 0)), "usage": from_tree(""),
+                 "swap": from_tree("memsw_"), "kernel": entry("memory.kmem"),
                  "kernelTCP": entry("memory.kmem.tcp"), "raw": raw}, "cache", "raw")
         pids = self._path("pids")
         if pids:
@@ -572,6 +583,13 @@ class V1Manager:
                         "max": common.read_int(hugetlb, f"hugetlb.{size}.max_usage_in_bytes"),
                         "failcnt": common.read_int(hugetlb, f"hugetlb.{size}.failcnt")}, "usage", "max")
         return stats
+
+
+def _tree_node(path, controller):
+    """cgroupspy's controller object for one v1 cgroup directory (it reads that controller's files).
+    Used by stats() only: importing cgroupspy costs ~10 ms (logging), which create cannot afford."""
+    from cgroupspy.nodes import Node
+    return Node.CONTROLLERS[controller.encode()](Node(path.encode()))
 
 
 def _read_or_empty(path, name):
