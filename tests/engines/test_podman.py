@@ -8,6 +8,7 @@ checks that pyrun shows what runc showed.
 
 import json
 import os
+import shlex
 import subprocess
 import time
 
@@ -232,11 +233,12 @@ def test_podman_run_it(podman, same_as_runc):
     """run -it and exec -it under a pty: the console socket, the tty, the exit code."""
     # (podman 4.3 can lose all of a short-lived -it container's output, with runc too: the sleeps
     # keep the process alive until podman is attached and until the pty is drained)
+    # The outer pty is 45x123: podman sizes the container's console from it before the process runs.
     name = podman.new_name("tty")
-    rc, out = in_tty([*podman.cmd("run", "-it", "--rm", "--name", name, *podman.run_opts(), IMAGE,
-                                  "sh", "-c", "sleep 0.3; tty; test -t 0 && echo stdin-is-tty; sleep 0.3; exit 4")],
-                     env=podman.store.env())
-    assert (rc, out) == (4, ["/dev/pts/0", "stdin-is-tty"]), f"{rc} {out}{podman.explain(name)}"
+    podman_run = shlex.join(podman.cmd("run", "-it", "--rm", "--name", name, *podman.run_opts(), IMAGE, "sh", "-c",
+                                       "sleep 0.3; tty; test -t 0 && echo stdin-is-tty; stty size; sleep 0.3; exit 4"))
+    rc, out = in_tty(["sh", "-c", f"stty rows 45 cols 123; exec {podman_run}"], env=podman.store.env())
+    assert (rc, out) == (4, ["/dev/pts/0", "stdin-is-tty", "45 123"]), f"{rc} {out}{podman.explain(name)}"
     same_as_runc("rc+out", (rc, out))
 
     name = start_detached(podman, "ttyexec", "sleep", "1000")
