@@ -61,3 +61,24 @@ def test_created_init_is_not_reachable_by_a_process_with_its_uid_and_caps(pyrun,
     assert os.readlink(f"/proc/{pid}/exe").startswith("/usr/bin/python3")
     out = pyrun("exec", cid, "sh", "-c", "readlink /proc/1/exe || echo denied").stdout
     assert out.split() == ["denied"], out
+
+
+def test_no_host_fd_or_cwd_through_create_and_start(pyrun, make_bundle, tmp_path):
+    """CVE-2024-21626 through the two-step path the engines use: extra inheritable fds (a directory,
+    as the leaked fd of that attack was) open in the caller of create and of start, and a host cwd."""
+    out_file = tmp_path / "out"
+    bundle = make_bundle(args=["sh", "-c", "ls /proc/self/fd; readlink /proc/self/cwd"])
+    host_dir = os.open(str(tmp_path), os.O_RDONLY | os.O_DIRECTORY)
+    cid = pyrun.new_id()
+    try:
+        with open(out_file, "w") as out:
+            subprocess.run(pyrun.cmd("create", "-b", bundle.path, cid), pass_fds=(host_dir,), cwd=str(tmp_path),
+                           stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=True, timeout=60)
+        pyrun("start", cid, pass_fds=(host_dir,), cwd=str(tmp_path))
+    finally:
+        os.close(host_dir)
+    deadline = time.monotonic() + 10
+    while pyrun.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    lines = out_file.read_text().split()
+    assert lines == ["0", "1", "2", "3", "/"], lines    # 3 is ls's own directory fd
