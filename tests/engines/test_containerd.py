@@ -93,6 +93,10 @@ def test_ctr_exec_ps(ctr, same_as_runc):
     assert proc.stdout.split()[:2] == ["/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "/etc"], proc.stdout
     same_as_runc("exec rc+out", (proc.returncode, proc.stdout.split()[:2]))
 
+    proc = ctr("task", "exec", "--exec-id", "e1u", "--user", "1000", cid, "id")
+    assert proc.stdout == "uid=1000(user) gid=1000(user) groups=1000(user)\n", f"{proc.stdout}{proc.stderr}{ctr.explain(cid)}"
+    same_as_runc("exec --user", proc.stdout)
+
     rc, out = in_tty(["ctr", "-a", ctr.daemon.sock, "-n", ctr.daemon.namespace, "task", "exec", "-t",
                       "--exec-id", "e2", cid, "sh", "-c", "tty; exit 5"])
     # (ctr may add "resize pty" errors of its own after the exit: the tty line is what matters)

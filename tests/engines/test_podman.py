@@ -218,6 +218,22 @@ def test_podman_stop_pid_host(podman, same_as_runc):
     same_as_runc("state", result)
 
 
+def test_podman_rm_force_running(podman, same_as_runc):
+    """rm --force on a running container (with an exec'd process too): nothing left in the runtime's
+    default root, in the cgroup tree, or as a process."""
+    name = start_detached(podman, "rmf", "sleep", "1000")
+    info = podman.inspect(name)
+    assert podman("exec", "-d", name, "sleep", "999").returncode == 0
+    pid, cid = info["State"]["Pid"], info["Id"]
+    proc = podman("rm", "--force", "--time", "0", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    default_root = {"runc": "/run/runc", "pyrun": "/run/pyrun"}[podman.runtime.name]
+    assert not os.path.exists(os.path.join(default_root, cid)), "runtime state left behind"
+    assert not os.path.exists(f"/sys/fs/cgroup/memory{podman.store.cgroup_parent}/libpod-{cid}"), "cgroup left behind"
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}"), what="the container's init to be gone")
+    same_as_runc("rc", proc.returncode)
+
+
 def test_podman_stop_falls_back_to_kill(podman, same_as_runc):
     """stop on a pid 1 without a TERM handler: podman sends TERM (ignored), then KILL; exit code 137."""
     name = start_detached(podman, "stopkill", "sleep", "1000")
