@@ -58,6 +58,8 @@ def _init(plan, chan):
 
     rootfs.prepare(plan.rootfs, plan.bundle, config, "user" in plan.ns.new or plan.ns.has("user"),
                    lambda spec, root: cgroupfs.mount(spec, root, own_cgroups))
+    # A missing cwd is made inside the rootfs, as runc does (engines rely on it for an image's WorkingDir).
+    rootfs.make_dir(plan.rootfs, process.get("cwd") or "/")
     if plan.runtime_hooks:
         chan.send("hooks")
         chan.expect("continue")

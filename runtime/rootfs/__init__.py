@@ -149,3 +149,9 @@ def finish(config):
             mounts.remount_readonly("/")
         except OSError as err:
             raise SetupError(f"remount / read-only: {err.strerror}") from None
+
+
+def make_dir(rootfs, path):
+    """Create a directory (and its parents) inside the rootfs, resolved without leaving it."""
+    from runtime.rootfs import paths
+    paths.make_target(rootfs, path, True)

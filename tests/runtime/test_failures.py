@@ -143,11 +143,17 @@ def test_bad_sysctl(pyrun, make_bundle):
     assert "net.ipv4.no_such_knob" in create_fails(pyrun, bundle)
 
 
-def test_missing_cwd(pyrun, make_bundle):
-    bundle = make_bundle()
-    bundle.config["process"]["cwd"] = "/no/such/dir"
+def test_missing_cwd_is_created_inside_the_rootfs(pyrun, make_bundle, tmp_path):
+    """runc creates a missing cwd (images name a WorkingDir that may not exist); never outside the rootfs."""
+    bundle = make_bundle(args=["pwd"])
+    os.symlink(str(tmp_path / "outside"), os.path.join(bundle.rootfs, "escape"))
+    bundle.config["process"]["cwd"] = "/escape/work"
     bundle.save()
-    assert "/no/such/dir" in create_fails(pyrun, bundle)
+    proc = pyrun("run", "-b", bundle.path, pyrun.new_id())
+    # The absolute link is followed as if the rootfs were "/": the directory is made inside it.
+    assert proc.stdout == f"{tmp_path}/outside/work\n"
+    assert os.path.isdir(bundle.rootfs + f"{tmp_path}/outside/work")
+    assert not (tmp_path / "outside").exists()
 
 
 def test_rlimit_above_hard_limit(pyrun, make_bundle):
