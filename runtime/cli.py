@@ -187,7 +187,9 @@ def main(argv=None):
         gopts, _ = parse(GLOBAL_OPTIONS, argv[:i])
         g.root, g.log, g.log_format = gopts.root, gopts.log, gopts.log_format
         g.debug, g.systemd_cgroup = gopts.debug, gopts.systemd_cgroup
-        g.rootless = gopts.rootless
+        if gopts.rootless != "auto":     # None is auto
+            from runtime.userns import parse_rootless_flag
+            g.rootless = parse_rootless_flag(gopts.rootless)
         if g.log_format not in ("text", "json"):
             raise UsageError(f"invalid log-format: {g.log_format}")
         if g.root is None:
@@ -230,13 +232,21 @@ def _asks_help(rest):
 
 
 def default_root():
-    """runc's default: /run/runc for root; $XDG_RUNTIME_DIR/runc for a rootless user."""
-    if os.geteuid() == 0:
-        return "/run/pyrun"
+    """runc's default: /run/pyrun for root; $XDG_RUNTIME_DIR/pyrun for an unprivileged user, and
+    for root inside a user namespace (rootlesskit) unless $USER is root. An unprivileged user
+    without XDG_RUNTIME_DIR gets /run/pyrun, which fails plainly, as runc's /run/runc does: a
+    guessed directory in /tmp could be pre-made by someone else."""
     xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
+    if xdg and (os.geteuid() != 0 or _root_in_userns()):
         return os.path.join(xdg, "pyrun")
-    return f"/tmp/pyrun-{os.geteuid()}"
+    return "/run/pyrun"
+
+
+def _root_in_userns():
+    if os.environ.get("USER") == "root":
+        return False
+    from runtime import userns
+    return userns.running_in_userns()
 
 
 def report_error(g, message):

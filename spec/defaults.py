@@ -51,24 +51,27 @@ def default_config():
 
 
 def rootless_config(uid, gid):
-    """The default config made to work for an unprivileged user (runc spec --rootless)."""
+    """The default config made to work for an unprivileged user, as runc's ToRootless does:
+    no network namespace (the user could not set one up), a new user namespace mapping uid/gid
+    to root, /sys bind-mounted from the host (sysfs cannot be mounted without owning a network
+    namespace), no uid=/gid= mount options (those ids are not mapped), no cgroup limits. The
+    cgroup mount stays: it covers the host's hierarchies that the /sys bind brings along."""
     config = default_config()
     linux = config["linux"]
-    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] != "network"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] not in ("network", "user")]
     linux["namespaces"].append({"type": "user"})
     linux["uidMappings"] = [{"containerID": 0, "hostID": uid, "size": 1}]
     linux["gidMappings"] = [{"containerID": 0, "hostID": gid, "size": 1}]
     linux.pop("resources", None)
     mounts = []
     for m in config["mounts"]:
-        if m["destination"] == "/sys":
+        if m["destination"].rstrip("/") == "/sys":
             mounts.append({"destination": "/sys", "type": "none", "source": "/sys",
                            "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
-        elif m["destination"] == "/sys/fs/cgroup":
             continue
-        else:
-            m = dict(m)
-            m["options"] = [o for o in m.get("options", []) if o != "gid=5"]
-            mounts.append(m)
+        m = dict(m)
+        if "options" in m:
+            m["options"] = [o for o in m["options"] if not o.startswith(("uid=", "gid="))]
+        mounts.append(m)
     config["mounts"] = mounts
     return config

@@ -50,6 +50,7 @@ def is_v2_host():
 
 
 def new_manager(config, container_id, rootless=False):
+    """rootless: False, or true (a callable is also how a skipped cgroup is warned about)."""
     linux = config.get("linux") or {}
     resources = linux.get("resources") or {}
     from runtime.cgroups import devices
@@ -58,13 +59,37 @@ def new_manager(config, container_id, rootless=False):
     if is_v2_host():
         from runtime.cgroups import v2
         path = v2.resolve_path(linux.get("cgroupsPath"), container_id)
-        if rootless and not os.access(os.path.dirname(path) if not os.path.isdir(path) else path, os.W_OK):
-            return None   # no delegated subtree to create it in
+        if rootless and not _delegated(path):
+            return _skip(rootless, resources, f"{os.path.dirname(path)} is not delegated to uid {os.geteuid()}")
         return v2.V2Manager(path, resources, rules, redefined)
     if rootless:
-        return None   # cgroup v1 cannot be delegated safely to an unprivileged user
+        # cgroup v1 cannot be delegated safely to an unprivileged user (runc skips it too).
+        return _skip(rootless, resources, "cgroup v1 hierarchies cannot be delegated")
     from runtime.cgroups import v1
     return v1.V1Manager(v1.resolve_paths(linux.get("cgroupsPath"), container_id), resources, rules, redefined)
+
+
+def _delegated(path):
+    """A rootless user may make the cgroup when it, or its nearest existing parent, is writable."""
+    while path != "/" and not os.path.isdir(path):
+        path = os.path.dirname(path)
+    return os.access(path, os.W_OK) and os.access(os.path.join(path, "cgroup.procs"), os.W_OK)
+
+
+# Resources a rootless container without a cgroup cannot have (devices are moot: no mknod in a user namespace).
+_LIMITS = ("memory", "cpu", "pids", "blockIO", "hugepageLimits", "network", "rdma", "unified")
+
+
+def _skip(rootless, resources, why):
+    """Rootless without a delegated cgroup: no cgroup, as runc. Limits asked for cannot be
+    honoured, so they are refused (runc: "cannot set ... limit"); otherwise a warning."""
+    asked = [key for key in _LIMITS if resources.get(key)]
+    if asked:
+        raise CgroupError(f"config.json: linux.resources.{asked[0]}: rootless container cannot set "
+                          f"cgroup limits: {why}")
+    if callable(rootless):
+        rootless(f"rootless: the container gets no cgroup of its own: {why}")
+    return None
 
 
 def load(saved):

@@ -70,9 +70,10 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     state.check_id(container_id)
     rootfs = resolve_rootfs(bundle, config)
     process = config["process"]
-    from runtime import lsm
+    from runtime import lsm, network
     from runtime.process import sched
     lsm.check(config)      # refuse what the host cannot do before anything exists
+    network.check(config)
     sched.check(config)
     if process.get("terminal") and console_socket is None and console_sock is None:
         raise ConfigError("config.json: process.terminal: true needs --console-socket")
@@ -82,7 +83,8 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         raise ConfigError("config.json: linux.namespaces: a mount namespace is required")
 
     from runtime import cgroups
-    manager = cgroups.new_manager(config, container_id, rootless=os.geteuid() != 0)
+    from runtime import userns
+    manager = cgroups.new_manager(config, container_id, rootless=userns.for_create(g, config))
     cdir = state.make_container_dir(g.root, container_id)
     lock = state.Lock(cdir).__enter__()
     from spec.state import rfc3339_nano
@@ -174,6 +176,9 @@ def _sync(plan, chan, child_pid):
             _send_seccomp_fd(plan, msg.get("fd"), init_pid)
             chan.send("continue")
         elif kind == "ready":
+            if (plan.config.get("linux") or {}).get("netDevices"):   # pyroute2 only then
+                from runtime import network
+                network.move_devices(plan.config, init_pid)
             return init_pid
         else:
             raise SetupError(f"sync: unexpected message {kind}")
@@ -192,16 +197,8 @@ def _send_seccomp_fd(plan, fd, init_pid):
 
 
 def _write_id_maps(pid, config):
-    lin = config.get("linux") or {}
-    for name, key in (("uid_map", "uidMappings"), ("gid_map", "gidMappings")):
-        lines = "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in lin.get(key) or [])
-        if not lines:
-            continue
-        try:
-            with open(f"/proc/{pid}/{name}", "w") as f:
-                f.write(lines)
-        except OSError as err:
-            raise SetupError(f"write /proc/{pid}/{name}: {err.strerror}") from None
+    from runtime import userns    # directly as root, else through newuidmap/newgidmap
+    userns.write_id_maps(pid, config)
 
 
 def write_pid_file(path, pid):
