@@ -124,7 +124,7 @@ def main(argv=None):
 
 def readme_section(chosen, results, runtimes, args, seconds):
     import platform
-    cmd = "python -m conformance " + " ".join(f"--runtime {r.label}={_short(r.path)}" for r in runtimes)
+    cmd = "python3 -m conformance " + " ".join(f"--runtime {r.label}={_short(r.path)}" for r in runtimes)
     if args.only:
         cmd += " " + " ".join(f"--only {o}" for o in args.only)
     if args.jobs > 1:
