@@ -9,6 +9,7 @@ sees there, and the host side reads /proc and the cgroup files (host.py). The ru
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -28,8 +29,20 @@ class Result:
     err: str
 
     def why(self):
+        """The runtime's last line of complaint, without a logfmt/JSON log line's time and level."""
         text = (self.err.strip() or self.out.strip()).splitlines()
-        return text[-1][:300] if text else f"exit {self.rc}, no output"
+        if not text:
+            return f"exit {self.rc}, no output"
+        line = text[-1]
+        m = re.search(r'\bmsg="((?:[^"\\]|\\.)*)"', line)
+        if m:
+            line = m.group(1).replace('\\"', '"')
+        elif line.startswith("{"):
+            try:
+                line = json.loads(line).get("msg", line)
+            except (ValueError, AttributeError):
+                pass
+        return line[:300]
 
 
 class Trial:
