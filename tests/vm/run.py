@@ -49,7 +49,7 @@ class VMTimeout(VMError):
 
 
 class VMUnavailable(VMError):
-    """qemu (or the cache's tools) is missing: callers skip rather than fail."""
+    """qemu is missing: callers skip rather than fail."""
 
 
 @dataclass
@@ -119,12 +119,11 @@ def qemu_argv(image, jobdir, memory_mib, cpus, paused=False):
     return argv
 
 
-def _die_with_parent():
-    try:
-        from runtime import linux
-        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-    except Exception:  # best effort: the finally clause below is the main guarantee
-        pass
+def _die_with_us():
+    """A preexec_fn giving the child PR_SET_PDEATHSIG=SIGKILL, so qemu dies even if we are killed
+    with SIGKILL (no finally runs then). Imported here, in the parent: never import after fork."""
+    from runtime import linux
+    return lambda: linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _read(path):
@@ -167,7 +166,7 @@ def _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus, paused, 
     with open(os.path.join(jobdir, "qemu.log"), "wb") as qemu_log:
         qemu = subprocess.Popen(qemu_argv(image, jobdir, memory_mib, cpus, paused),
                                 stdin=subprocess.DEVNULL, stdout=qemu_log, stderr=qemu_log,
-                                preexec_fn=_die_with_parent, close_fds=True)
+                                preexec_fn=_die_with_us(), close_fds=True)
     boot_seconds = command_seconds = None
     try:
         while True:
