@@ -162,6 +162,7 @@ def features_document(runtime_version=None):
             "selinux": {"enabled": SELINUX},
             "intelRdt": {"enabled": INTEL_RDT},
             "mountExtensions": {"idmap": {"enabled": IDMAP_MOUNTS}},
+            "netDevices": {"enabled": True},   # linux.netDevices: runtime/network.py (as root)
         },
         "annotations": dict(sorted(annotations.items())),
     }
