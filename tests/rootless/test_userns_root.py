@@ -1,0 +1,146 @@
+"""As root: a container in a user namespace mapping a range (containerID 0 -> hostID 100000, size
+65536) on a rootfs chowned into that range; `--rootless true` skipping the cgroup; an idmapped
+bind that shows an ordinary user's files as root's."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from testlib import PYRUN, Runtime, needs_root
+from spec.defaults import default_config
+
+pytestmark = needs_root
+
+BASE, SIZE = 100000, 65536
+
+
+@pytest.fixture
+def place():
+    """World-traversable (the container's root, host uid 100000, must reach its rootfs)."""
+    path = tempfile.mkdtemp(prefix="pyrun-userns-root-")
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def rt(place):
+    runtime = Runtime(PYRUN, os.path.join(place, "state"))
+    yield runtime
+    runtime.cleanup()
+
+
+def bundle_in(place, rootfs_template, args, owner=None, userns=True):
+    path = os.path.join(place, "bundle")
+    os.mkdir(path)
+    rootfs = os.path.join(path, "rootfs")
+    subprocess.run(["cp", "-a", rootfs_template, rootfs], check=True)
+    if owner is not None:
+        subprocess.run(["chown", "-R", f"{owner}:{owner}", rootfs], check=True)
+    config = default_config()
+    config["process"]["terminal"] = False
+    config["process"]["args"] = list(args)
+    config["root"]["readonly"] = False
+    if userns:
+        config["linux"]["namespaces"].append({"type": "user"})
+        config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": BASE, "size": SIZE}]
+        config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": BASE, "size": SIZE}]
+    return path, config
+
+
+def save(path, config):
+    with open(os.path.join(path, "config.json"), "w") as f:
+        json.dump(config, f)
+
+
+def host_uid(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
+
+
+def test_range_mapping_ownership_mounts_and_exec(rt, place, rootfs_template):
+    path, config = bundle_in(place, rootfs_template, ["sleep", "60"], owner=BASE)
+    save(path, config)
+    rootfs = os.path.join(path, "rootfs")
+    # Host files: one owned by host root (unmapped inside), one by host uid BASE+5 (5 inside).
+    with open(os.path.join(rootfs, "root-owned"), "w"):
+        pass
+    with open(os.path.join(rootfs, "five"), "w"):
+        pass
+    os.chown(os.path.join(rootfs, "five"), BASE + 5, BASE + 5)
+    cid = rt.new_id()
+    rt("run", "-d", "-b", path, cid)
+    pid = rt.state(cid)["pid"]
+    assert host_uid(pid) == BASE
+
+    out = rt("exec", cid, "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/made; "
+                                      "stat -c %u:%g /tmp/made /root-owned /five /dev /dev/shm").stdout.split()
+    assert out[:6] == ["0", str(BASE), str(SIZE)] * 2
+    assert out[6:] == ["0", "0:0", "65534:65534", "5:5", "0:0", "0:0"]
+    st = os.stat(os.path.join(rootfs, "tmp", "made"))
+    assert (st.st_uid, st.st_gid) == (BASE, BASE)
+    for made in ("dev", "dev/shm", "dev/mqueue", "dev/pts"):   # made by the runtime, inside the userns
+        assert os.stat(f"/proc/{pid}/root/{made}").st_uid == BASE, made
+
+    # sysfs is a real sysfs (the container's user namespace owns its network namespace) and the
+    # cgroup mount is built as runc builds it (v1/hybrid: a tmpfs of binds; v2: cgroup2).
+    info = rt("exec", cid, "cat", "/proc/self/mountinfo").stdout.splitlines()
+    fs = {line.split()[4]: line.split(" - ")[1].split()[0] for line in info}
+    assert fs["/sys"] == "sysfs"
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        assert fs["/sys/fs/cgroup"] == "cgroup2"
+    else:
+        assert fs["/sys/fs/cgroup"] == "tmpfs"
+        assert fs["/sys/fs/cgroup/memory"] == "cgroup"
+        assert rt("exec", cid, "ls", "/sys/fs/cgroup/memory/").stdout.split().count("cgroup.procs") == 1
+
+    # exec joins the user namespace: the new process is BASE on the host, 0 inside.
+    pid_file = os.path.join(place, "exec.pid")
+    rt("exec", "-d", "--pid-file", pid_file, cid, "sleep", "30")
+    with open(pid_file) as f:
+        exec_pid = int(f.read())
+    assert host_uid(exec_pid) == BASE
+    assert os.readlink(f"/proc/{exec_pid}/ns/user") == os.readlink(f"/proc/{pid}/ns/user")
+    assert os.readlink(f"/proc/{exec_pid}/ns/user") != os.readlink("/proc/self/ns/user")
+
+
+def test_rootless_true_as_root_skips_the_cgroup_with_a_warning(rt, place, rootfs_template):
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        pytest.skip("a pure cgroup v2 host: root's cgroup is writable, so it is used")
+    path, config = bundle_in(place, rootfs_template, ["cat", "/proc/self/cgroup"], userns=False)
+    config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"] if ns["type"] != "cgroup"]
+    save(path, config)
+    log = os.path.join(place, "log")
+    proc = rt("--rootless", "true", "--log", log, "run", "-b", path, rt.new_id())
+    with open("/proc/self/cgroup") as f:
+        assert proc.stdout.splitlines() == f.read().splitlines()   # pyrun's own (our) cgroups
+    with open(log) as f:
+        assert "level=warning" in f.read()
+    proc = rt("--rootless", "false", "run", "-b", path, rt.new_id())
+    with open("/proc/self/cgroup") as f:
+        assert proc.stdout.splitlines() != f.read().splitlines()   # a cgroup of its own
+
+
+def test_idmapped_bind_shows_an_ordinary_users_files_as_root(rt, place, rootfs_template):
+    """The rootless-storage case idmapped mounts exist for: files a user (uid 4321) owns on
+    the host appear owned by root in the container, and are untouched on disk."""
+    path, config = bundle_in(place, rootfs_template, ["stat", "-c", "%u:%g", "/data/file"], userns=False)
+    src = os.path.join(place, "data")
+    os.mkdir(src)
+    with open(os.path.join(src, "file"), "w"):
+        pass
+    os.chown(os.path.join(src, "file"), 4321, 4321)
+    config["mounts"].append({"destination": "/data", "type": "bind", "source": src, "options": ["rbind", "idmap"],
+                             "uidMappings": [{"containerID": 4321, "hostID": 0, "size": 1}],
+                             "gidMappings": [{"containerID": 4321, "hostID": 0, "size": 1}]})
+    save(path, config)
+    proc = rt("run", "-b", path, rt.new_id(), check=False)
+    if proc.returncode != 0 and "not supported" in proc.stderr.lower():
+        pytest.skip(f"this kernel/file system refuses idmapped mounts: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0:0"]
+    assert os.stat(os.path.join(src, "file")).st_uid == 4321
