@@ -35,7 +35,6 @@ WHERE = "linux.netDevices"
 IFNAMSIZ = 16
 IFA_F_PERMANENT = 0x80
 RT_SCOPE_UNIVERSE = 0
-IFF_UP_FLAG = IFF_UP
 
 
 def valid_name(name):
@@ -183,7 +182,7 @@ def _read_host_state(host, link):
         raise SetupError(f"{WHERE}: {link.host_name}: no such network device on the host")
     link.index = found[0]
     msg = host.get_links(link.index)[0]
-    link.was_up = bool(msg["flags"] & IFF_UP_FLAG)
+    link.was_up = bool(msg["flags"] & IFF_UP)
     # Read before the device goes down: a down link loses its IPv6 addresses (keep_addr_on_down=0).
     link.addresses = [_address_args(a) for a in host.get_addr(index=link.index) if _movable(a)]
 
@@ -208,9 +207,21 @@ def _address_args(addr):
 def _transfer(src, dst, dst_fd, link, new_name, up, into_container):
     """Move link from src's namespace to dst's (fd dst_fd) as new_name, in one RTM_NEWLINK
     (rename and move together: the old name may be taken there), then re-add its addresses."""
+    if "%d" not in new_name and dst.link_lookup(ifname=new_name):
+        raise SetupError(f"{WHERE}: {link.host_name}: {_name_taken(link.name if into_container else new_name)}")
     src.link("set", index=link.index, state="down")
     before = None if "%d" not in new_name else {m["index"] for m in dst.get_links()}
-    src.link("set", index=link.index, net_ns_fd=dst_fd, ifname=new_name)
+    old_name = src.get_links(link.index)[0].get_attr("IFLA_IFNAME")
+    try:
+        src.link("set", index=link.index, net_ns_fd=dst_fd, ifname=new_name)
+    except Exception:
+        # The kernel moves the device first and renames it there: a failed rename (a name taken
+        # since the check above) leaves it in dst under its old name. Note that, for the roll-back.
+        if not src.link_lookup(ifname=old_name):
+            found = dst.link_lookup(ifname=old_name)
+            if found:
+                link.index, link.inside = found[0], into_container
+        raise
     link.inside = into_container
     if before is None:
         found = dst.link_lookup(ifname=new_name)
@@ -224,6 +235,11 @@ def _transfer(src, dst, dst_fd, link, new_name, up, into_container):
         dst.addr("add", index=link.index, **args)
     if up:
         dst.link("set", index=link.index, state="up")
+
+
+def _name_taken(name):
+    return (f"cannot move it into the container as {name!r}: a device of that name exists there "
+            f"({os.strerror(17)})")
 
 
 def _roll_back(host, inside, host_fd, links, current, NetlinkError):
@@ -249,8 +265,7 @@ def _describe(err, link):
     if link is None:
         return text
     if code == 17:     # EEXIST
-        return (f"cannot move it into the container as {link.name!r}: a device of that name "
-                f"exists there ({text})")
+        return _name_taken(link.name)
     if code == 22 and not link.inside:    # EINVAL: e.g. NETIF_F_NETNS_LOCAL (bridges, lo)
         return f"the kernel refused to move it to another network namespace ({text})"
     return text

@@ -268,3 +268,45 @@ def test_pyroute2_is_imported_only_for_configs_with_netdevices(pyrun, make_bundl
     assert "runtime.network" in plain and not any(m.startswith("pyroute2") for m in plain)
     with_devices = imported_modules(pyrun, netdev_bundle(make_bundle, {host_links(): {}}))
     assert "pyroute2" in with_devices
+
+
+# --- a network namespace joined by path -----------------------------------------------------------
+
+@pytest.fixture
+def held_netns():
+    """A network namespace kept alive by a sleeping process: (its /proc path, the holder's pid)."""
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "60"])
+    try:
+        assert wait_until(lambda: os.readlink(f"/proc/{holder.pid}/ns/net") != os.readlink("/proc/self/ns/net"))
+        yield f"/proc/{holder.pid}/ns/net", holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@needs_root
+def test_joined_namespace_keeps_the_device_after_delete(pyrun, make_bundle, host_links, held_netns):
+    """Delete moves nothing: in a namespace that outlives the container, the device stays there."""
+    path, holder = held_netns
+    dev = host_links(addrs=("192.0.2.33/24",))
+    bundle = netdev_bundle(make_bundle, {dev: {"name": "ctr0"}}, netns_path=path)
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    assert addresses(link_json("ctr0", holder)) == ["192.0.2.33/24"]
+    pyrun("delete", "--force", cid)
+    assert addresses(link_json("ctr0", holder)) == ["192.0.2.33/24"]
+    assert not exists(dev) and exists(dev + "p")
+
+
+@needs_root
+def test_name_taken_in_the_joined_namespace_fails_create_and_the_device_comes_back(
+        pyrun, make_bundle, host_links, held_netns):
+    path, holder = held_netns
+    subprocess.run(["nsenter", "-t", str(holder), "-n", "ip", "link", "add", "ctr0", "type", "bridge"], check=True)
+    dev = host_links(addrs=("192.0.2.44/24",))
+    bundle = netdev_bundle(make_bundle, {dev: {"name": "ctr0"}}, netns_path=path)
+    err = create_fails(pyrun, bundle)
+    assert err == (f"linux.netDevices: {dev}: cannot move it into the container as 'ctr0': "
+                   "a device of that name exists there (File exists)")
+    back = link_json(dev)
+    assert back is not None and addresses(back) == ["192.0.2.44/24"] and "UP" in back["flags"]
