@@ -262,7 +262,7 @@ def imported_modules(rt, bundle):
     return {line.split("|")[-1].strip() for line in report.splitlines() if line.startswith("import time:")}
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, mounts, cgroups)")
+@needs_root
 def test_pyroute2_is_imported_only_for_configs_with_netdevices(pyrun, make_bundle, host_links):
     plain = imported_modules(pyrun, make_bundle())
     assert "runtime.network" in plain and not any(m.startswith("pyroute2") for m in plain)
