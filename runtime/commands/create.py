@@ -1,6 +1,5 @@
 """pyrun create: set the container up and leave its init waiting for `start`."""
 
-import os
 
 from runtime.cli import Option
 

@@ -35,7 +35,6 @@ def main(g, opts, args):
 
 
 def _exec(g, opts, args):
-    import os
     from runtime import state
     from runtime.errors import UsageError
     from runtime.process import exec_parent

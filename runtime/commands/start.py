@@ -1,6 +1,5 @@
 """pyrun start: release a created container's init to exec the user's process."""
 
-from runtime.cli import Option  # noqa: F401
 
 USAGE = "pyrun start <container-id>"
 OPTIONS = []

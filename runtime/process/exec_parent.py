@@ -116,6 +116,10 @@ def execute(g, record, process, opts):
             from runtime import terminal
             master = terminal.receive_fd(ours)
         msg = parent_end.recv()    # end of file: the tenant exec'd (the channel is close-on-exec)
+        if msg is not None and msg["type"] == "seccomp":
+            _send_seccomp_fd(record, msg.get("fd"), pid)
+            parent_end.send("continue")
+            msg = parent_end.recv()
         if msg is not None and msg["type"] == "error":
             _reap(pid)
             pid = None
@@ -139,6 +143,19 @@ def execute(g, record, process, opts):
         from runtime import terminal
         terminal.proxy(master, lambda: _alive(pid))
     return container.wait_for_exit_status(pid)
+
+
+def _send_seccomp_fd(record, fd, pid):
+    """The exec'd process's notify fd goes to the container's seccomp agent, as the init's did."""
+    if fd is None:
+        raise SetupError("seccomp: the process sent no notify fd")
+    from runtime import seccomp
+    cfg = ((record.config or {}).get("linux") or {}).get("seccomp") or {}
+    try:
+        seccomp.send_to_listener(cfg["listenerPath"], fd, container.hook_state(record, "running") | {"pid": pid},
+                                 cfg.get("listenerMetadata", ""))
+    finally:
+        os.close(fd)
 
 
 def _alive(pid):

@@ -51,7 +51,7 @@ def _init(plan, chan):
     prepared = setup.prepare(process, lin.get("seccomp"),
                              seccomp_cache=os.path.join(os.path.dirname(plan.state_dir), "seccomp-cache"))
     # Imported now: after pivot_root the host's modules are out of reach.
-    from runtime import capabilities, lsm  # noqa: F401
+    from runtime import capabilities, lsm  # noqa: F401  (used after pivot_root)
     from runtime.process import sched  # noqa: F401
     state_dir = plan.state_dir_fd
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
@@ -87,24 +87,7 @@ def _init(plan, chan):
     elif null_stdio:
         _reopen_dev_null(null_stdio)
 
-    setup.set_oom_score_adj(process)
-    setup.set_rlimits(process)
-    setup.apply_scheduling(process, lin)
-    if prepared.seccomp is not None and not prepared.no_new_privs:
-        # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
-        _send_notify_fd(chan, setup.load_seccomp(prepared))
-    capabilities.drop_bounding(prepared.caps)
-    setup.set_user(process, plan.ns.has("user"))
-    cwd = process.get("cwd") or "/"
-    try:
-        os.chdir(cwd)
-    except OSError as err:
-        raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
-    path = setup.find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
-    setup.apply_security(prepared)
-    if prepared.seccomp is not None and prepared.no_new_privs:
-        # As late as possible, but while the sync channel can still carry the notify fd (runc's order).
-        _send_notify_fd(chan, setup.load_seccomp(prepared))
+    path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd))
 
     chan.send("ready")
     chan.close()
@@ -121,11 +104,9 @@ def _init(plan, chan):
 
 
 def _send_notify_fd(chan, notify_fd):
-    """SCMP_ACT_NOTIFY: the runtime sends the listener fd to listenerPath (a host path)."""
-    if notify_fd is not None:
-        chan.send("seccomp", fd=notify_fd)
-        os.close(notify_fd)
-        chan.expect("continue")
+    """SCMP_ACT_NOTIFY: the runtime sends the listener fd on to listenerPath (a host path)."""
+    chan.send("seccomp", fd=notify_fd)
+    chan.expect("continue")
 
 
 def _is_dev_null(fd):

@@ -83,7 +83,7 @@ def set_oom_score_adj(process):
         raise SetupError(f"process.oomScoreAdj: write {adj} to /proc/self/oom_score_adj: {err.strerror}") from None
 
 
-def set_user(process, in_user_ns=False):
+def set_user(process):
     """Switch to the configured uid/gid/groups, keeping capabilities across the switch."""
     user = process.get("user") or {}
     uid, gid = user.get("uid", 0), user.get("gid", 0)
@@ -173,6 +173,41 @@ def load_seccomp(prepared):
     """Load the prepared filter; returns the notify fd when the filter has SCMP_ACT_NOTIFY rules."""
     from runtime import seccomp
     return seccomp.load(prepared.seccomp)
+
+
+def lock_down(prepared, linux_config, notify_fd_to):
+    """The container process's own attributes, in runc's order, up to just before execve.
+
+    Returns the path to exec. notify_fd_to(fd) receives the seccomp listener fd, if the filter has
+    SCMP_ACT_NOTIFY rules (the runtime sends it to linux.seccomp.listenerPath).
+    """
+    from runtime import capabilities
+    process = prepared.process
+    set_oom_score_adj(process)
+    set_rlimits(process)
+    apply_scheduling(process, linux_config)
+    if prepared.seccomp is not None and not prepared.no_new_privs:
+        # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+        _notify(load_seccomp(prepared), notify_fd_to)
+    capabilities.drop_bounding(prepared.caps)
+    set_user(process)
+    cwd = process.get("cwd") or "/"
+    try:
+        os.chdir(cwd)
+    except OSError as err:
+        raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
+    path = find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
+    apply_security(prepared)
+    if prepared.seccomp is not None and prepared.no_new_privs:
+        # As late as possible, while the sync channel can still carry the notify fd (runc's order).
+        _notify(load_seccomp(prepared), notify_fd_to)
+    return path
+
+
+def _notify(fd, notify_fd_to):
+    if fd is not None:
+        notify_fd_to(fd)
+        os.close(fd)
 
 
 def execute(path, args, env):

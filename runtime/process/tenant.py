@@ -11,7 +11,7 @@ close-on-exec: end of file means execve succeeded; an error message means it did
 import os
 
 from runtime import linux, namespaces
-from runtime.errors import PyrunError, SetupError
+from runtime.errors import PyrunError
 from runtime.process import setup
 
 
@@ -80,27 +80,15 @@ def _tenant(plan, prepared, chan):
             os.close(console.master)
             plan.console_sock.close()
             terminal.become_stdio(console)
-        lin = plan.config.get("linux") or {}
-        setup.set_oom_score_adj(process)
-        setup.set_rlimits(process)
-        setup.apply_scheduling(process, lin)
         if process.get("execCPUAffinity", {}).get("final"):
             from runtime.process import sched
             sched.apply_final_affinity(process["execCPUAffinity"])
-        if prepared.seccomp is not None and not prepared.no_new_privs:
-            setup.load_seccomp(prepared)
-        from runtime import capabilities
-        capabilities.drop_bounding(prepared.caps)
-        setup.set_user(process)
-        cwd = process.get("cwd") or "/"
-        try:
-            os.chdir(cwd)
-        except OSError as err:
-            raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
-        path = setup.find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
-        setup.apply_security(prepared)
-        if prepared.seccomp is not None and prepared.no_new_privs:
-            setup.load_seccomp(prepared)
+
+        def send_notify_fd(fd):
+            chan.send("seccomp", fd=fd)
+            chan.expect("continue")
+
+        path = setup.lock_down(prepared, plan.config.get("linux") or {}, send_notify_fd)
         setup.reset_signals()
         setup.close_fds_from(3 + plan.preserve_fds)
         setup.execute(path, process["args"], prepared.env)
