@@ -116,11 +116,22 @@ class RuntimeService:
         reply = self.call("RunPodSandbox", message((1, sandbox_config), (2, runtime_handler)))
         return first(reply, 1).decode()
 
-    def create_container(self, pod_id, sandbox_config, name, image, command, log_path, envs=()):
+    @staticmethod
+    def security_context(run_as_user=None, readonly_rootfs=False, seccomp_runtime_default=False,
+                         no_new_privs=False, add_caps=(), drop_caps=()):
+        """A LinuxContainerConfig carrying a LinuxContainerSecurityContext, as kubelet sends for a pod's
+        securityContext (runAsUser, readOnlyRootFilesystem, seccompProfile RuntimeDefault, capabilities)."""
+        caps = message((1, list(add_caps)), (2, list(drop_caps)))
+        security = message((1, caps), (5, None if run_as_user is None else message((1, run_as_user))),
+                           (7, readonly_rootfs or None), (11, no_new_privs or None),
+                           (15, message((1, 0)) if seccomp_runtime_default else None))
+        return message((2, security))
+
+    def create_container(self, pod_id, sandbox_config, name, image, command, log_path, envs=(), linux=None):
         metadata = message((1, name), (2, 0))
         env_fields = [message((1, k), (2, v)) for k, v in envs]
         config = message((1, metadata), (2, message((1, image))), (3, list(command)), (6, env_fields),
-                         (11, log_path))
+                         (11, log_path), (15, linux))
         reply = self.call("CreateContainer", message((1, pod_id), (2, config), (3, sandbox_config)))
         return first(reply, 1).decode()
 

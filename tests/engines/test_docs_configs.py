@@ -94,7 +94,7 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
 
         # The state lives under the entry's Root and is read by the entry's BinaryName.
         root = os.path.join(cri_containerd.runtime_root, "k8s.io")
-        assert sorted(os.listdir(root)) == sorted([pod, cid])
+        assert {pod, cid} <= set(os.listdir(root))
         state = json.loads(run([runtime.binary, "--root", root, "state", cid], check=True).stdout)
         assert state["status"] == "running" and state["pid"] > 0, state
 
@@ -106,6 +106,20 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
         wait_for(lambda: os.path.exists(status["log_path"]) and "hello from" in open(status["log_path"]).read(),
                  what="the container's log")
         assert open(status["log_path"]).read().split(" ", 1)[1] == f"stdout F hello from {runtime.name}\n"
+
+        # A second container with a pod securityContext as kubelet sends it.
+        secure = cri.create_container(
+            pod, sandbox, "secure", IMAGE, ["sleep", "1000"], "secure.log",
+            linux=cri.security_context(run_as_user=1000, readonly_rootfs=True, seccomp_runtime_default=True,
+                                       no_new_privs=True, add_caps=["NET_BIND_SERVICE"], drop_caps=["ALL"]))
+        cri.start_container(secure)
+        stdout, stderr, rc = cri.exec_sync(secure, ["sh", "-c", "id -u; touch /x 2>/dev/null || echo root-ro; "
+                                                    "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/$$/status"])
+        assert (stdout, rc) == ("1000\nroot-ro\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n", 0), \
+            (stdout, stderr, rc)
+        same_as_runc("secure", stdout)
+        cri.stop_container(secure, timeout=0)
+        cri.remove_container(secure)
 
         # UpdateContainerResources reaches the runtime as `update --resources - ID` (JSON on stdin).
         pid = state["pid"]
@@ -119,11 +133,11 @@ def test_containerd_runtime_entry(cri_containerd, runtime, same_as_runc):
         status = cri.container_status(cid)
         assert (status["state"], status["exit_code"]) == ("EXITED", 143), status
         cri.remove_container(cid)
-        assert sorted(os.listdir(root)) == [pod], "the runtime kept the removed container's state"
+        assert cid not in os.listdir(root) and secure not in os.listdir(root), "the runtime kept a removed container's state"
 
         cri.stop_pod_sandbox(pod)
         cri.remove_pod_sandbox(pod)
-        assert os.listdir(root) == [], "the runtime left state behind after the pod was removed"
+        assert pod not in os.listdir(root), "the runtime left the sandbox's state behind"
     finally:
         cri.close()
 
