@@ -350,3 +350,15 @@ def test_ctr_caps_tmpfs_bind(ctr, same_as_runc, engine_dir):
         ["700", "1024", "share-rw"], proc.stdout
     assert read_file(os.path.join(share, "g")) == "y\n"
     same_as_runc("stdout", proc.stdout)
+
+
+def test_ctr_any_id_is_free(ctr, same_as_runc):
+    """The runtime's --root holds containers only: after a --seccomp container, an id that matches a
+    name the runtime might use for its own files still creates a container."""
+    first = ctr.new_id("seccomp")
+    assert ctr.run(first, "true", opts=("--seccomp",)).returncode == 0
+    for cid in ("seccomp-cache", "cache", "lock"):
+        ctr.ids.append(cid)
+        proc = ctr.run(cid, "echo", "hi")
+        assert (proc.returncode, proc.stdout) == (0, "hi\n"), f"{cid}: {proc.stderr}{ctr.explain(cid)}"
+        same_as_runc(cid, proc.stdout)
