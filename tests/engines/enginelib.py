@@ -373,6 +373,36 @@ network_config_dir = "{dir}/net"
 """
 
 
+def runtime_state_mentioning(text, roots):
+    """Container state dirs under the given runtime roots whose files mention text (our private dir)."""
+    found = []
+    needle = text.encode()
+    for root in roots:
+        try:
+            names = os.listdir(root)
+        except OSError:
+            continue
+        for name in names:
+            d = os.path.join(root, name)
+            try:
+                files = os.listdir(d)
+            except OSError:
+                continue
+            for f in files:
+                path = os.path.join(d, f)
+                # Regular files only: a created container's exec.fifo must never be opened here.
+                if not os.path.isfile(path) or os.path.islink(path):
+                    continue
+                try:
+                    with open(path, "rb") as fh:
+                        if needle in fh.read(1 << 20):
+                            found.append(d)
+                            break
+                except OSError:
+                    continue
+    return found
+
+
 class PodmanStore:
     """A private podman store (root, runroot, tmpdir, containers.conf) shared by both runtimes."""
 
@@ -403,6 +433,13 @@ class PodmanStore:
         # conmon and anything else still running from this store name its private paths.
         kill_pids(pids_whose_cmdline_has(self.dir))
         remove_cgroup_trees(self.cgroup_parent)
+        # podman calls runtimes without --root: their state for our containers is in the default roots.
+        left = runtime_state_mentioning(self.dir, ("/run/runc", "/run/pyrun"))
+        for path in left:
+            shutil.rmtree(path, ignore_errors=True)
+        if left:
+            import warnings
+            warnings.warn(f"runtime state left behind by podman containers of this session (removed): {left}")
 
 
 class Podman:
