@@ -118,7 +118,8 @@ def test_deadline(root):
     got = _run_or_skip_rt(run_child(child)).json()
     assert got["policy"] == "6"
     if got["runtime"] is not None:   # older kernels do not print the dl.* lines
-        assert int(got["runtime"]) == 10_000_000
+        # dl.runtime is the budget left in the current period: at most the configured 10 ms.
+        assert 0 < int(got["runtime"]) <= 10_000_000
 
 
 def test_kernel_refusal_is_a_setup_error(root):

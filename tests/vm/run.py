@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from tests.vm import cache
 
 QEMU = "qemu-system-x86_64"
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 GUEST_BUSYBOX = "/run/pyrun-vm/busybox"   # where guest_init.sh puts its busybox
 POLL = 0.05
@@ -208,8 +209,8 @@ def run_in_vm(argv, timeout=600, *, cwd=None, env=None, expose=(), boot_timeout=
     """Boot the VM, run argv in cwd (default: ours) with guest_env(env), power off.
 
     Every host path is at the same place in the guest (read-only underneath, writable on top),
-    except under the guest's own tmpfs mounts (/tmp, /var/tmp, /run, /dev/shm): cwd and the
-    directories in expose are brought back there too.
+    except under the guest's own tmpfs mounts (/tmp, /var/tmp, /run, /dev/shm): cwd, this checkout
+    and the directories in expose are brought back there too.
 
     Returns VMRun; raises VMUnavailable (no qemu / cache tools), VMTimeout (qemu killed after
     timeout seconds in all) or VMError. _hang_attempts makes that many first boots hang (qemu -S),
@@ -231,7 +232,8 @@ def run_in_vm(argv, timeout=600, *, cwd=None, env=None, expose=(), boot_timeout=
         with open(os.path.join(jobdir, "job.sh"), "w") as f:
             f.write(job_script(list(argv), cwd, guest_env(env)))
         with open(os.path.join(jobdir, "expose"), "w") as f:
-            f.writelines(p + "\n" for p in hidden_paths([cwd, *expose]))
+            # The checkout (venv, launchers) too: CI may clone it under /tmp, which the guest covers.
+            f.writelines(p + "\n" for p in hidden_paths([cwd, CHECKOUT, *expose]))
         problems = []
         for attempt in range(1, tries + 1):
             outcome, detail = _boot_once(image, jobdir, deadline, boot_timeout, memory_mib, cpus,
