@@ -362,3 +362,23 @@ def test_ctr_any_id_is_free(ctr, same_as_runc):
         proc = ctr.run(cid, "echo", "hi")
         assert (proc.returncode, proc.stdout) == (0, "hi\n"), f"{cid}: {proc.stderr}{ctr.explain(cid)}"
         same_as_runc(cid, proc.stdout)
+
+
+def test_ctr_exec_failures(ctr, same_as_runc):
+    """A failed exec (missing executable, missing cwd): the runtime's message reaches ctr through its
+    JSON --log, the task keeps running; a uid without a passwd entry still execs."""
+    cid = ctr.new_id("execfail")
+    run_detached(ctr, cid, "sleep", "1000")
+    proc = ctr("task", "exec", "--exec-id", "missing", cid, "/no/such")
+    assert proc.returncode == 1, proc.stderr
+    msg = proc.stderr.strip()
+    assert msg.startswith("ctr: OCI runtime exec failed: ") and msg.endswith(
+        'exec: "/no/such": stat /no/such: no such file or directory: unknown'), msg
+    assert "unable to retrieve OCI runtime error" not in msg
+    proc = ctr("task", "exec", "--exec-id", "nocwd", "--cwd", "/nonexistent", cid, "true")
+    assert proc.returncode == 1 and "/nonexistent" in proc.stderr and \
+        "no such file or directory" in proc.stderr.lower(), proc.stderr
+    assert ctr.daemon.status(cid) == "RUNNING"
+    proc = ctr("task", "exec", "--exec-id", "uid", "--user", "4321", cid, "id")
+    assert proc.stdout == "uid=4321 gid=0(root) groups=0(root)\n", f"{proc.stdout}{proc.stderr}{ctr.explain(cid)}"
+    same_as_runc("uid", proc.stdout)
