@@ -98,9 +98,7 @@ def _init(plan, chan):
     os.close(state_dir)
     if hook_cfg.get("startContainer"):
         hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
-    setup.reset_signals()
-    setup.close_fds_from(3 + plan.preserve_fds)
-    setup.execute(path, process["args"], prepared.env)
+    setup.exec_final(prepared, path, plan.preserve_fds)
 
 
 def _send_notify_fd(chan, notify_fd):

@@ -198,10 +198,21 @@ def lock_down(prepared, linux_config, notify_fd_to):
         raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
     path = find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
     apply_security(prepared)
-    if prepared.seccomp is not None and prepared.no_new_privs:
-        # As late as possible, while the sync channel can still carry the notify fd (runc's order).
+    if prepared.seccomp is not None and prepared.no_new_privs and prepared.seccomp.notify:
+        # Late, but while the sync channel can still carry the notify fd (runc's order).
         _notify(load_seccomp(prepared), notify_fd_to)
     return path
+
+
+def exec_final(prepared, path, preserve_fds):
+    """The last steps before execve: default signal handling, only fds 0-2 (+ preserved) kept,
+    and, with no_new_privs and no notify fd to hand over, the seccomp filter: loaded here, only
+    execve runs under it in pyrun (a profile need not allow what Python does after it)."""
+    reset_signals()
+    close_fds_from(3 + preserve_fds)
+    if prepared.seccomp is not None and prepared.no_new_privs and not prepared.seccomp.notify:
+        load_seccomp(prepared)
+    execute(path, prepared.process["args"], prepared.env)
 
 
 def _notify(fd, notify_fd_to):

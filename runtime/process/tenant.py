@@ -89,9 +89,7 @@ def _tenant(plan, prepared, chan):
             chan.expect("continue")
 
         path = setup.lock_down(prepared, plan.config.get("linux") or {}, send_notify_fd)
-        setup.reset_signals()
-        setup.close_fds_from(3 + plan.preserve_fds)
-        setup.execute(path, process["args"], prepared.env)
+        setup.exec_final(prepared, path, plan.preserve_fds)
     except BaseException as err:
         _report(chan, err)
     os._exit(255)
