@@ -31,7 +31,13 @@ def _child(plan, chan):
         # and the init forked below starts in the cgroup before it runs anything.
         plan.cgroup.join_self()
     ns = plan.ns
+    joined_user = any(type_ == "user" for type_, _ in ns.join)
     namespaces.join(ns)
+    if joined_user:
+        # Become the joined namespace's root, as for a new one: our host ids are unmapped there,
+        # and the kernel refuses (EOVERFLOW) what would create files owned by them (devpts, ...).
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
     flags = ns.unshare_flags(exclude=("cgroup", "user"))
     if "user" in ns.new:
         linux.unshare(linux.CLONE_NEWUSER)
