@@ -3,13 +3,13 @@ one runtime, a private podman store and podman bound to one runtime, building th
 and the careful teardown (processes found by our private paths, our cgroup trees, mounts under our dir).
 """
 
-import importlib.util
 import json
 import os
 import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,17 +21,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DOCS = os.path.join(ROOT, "docs", "engines.md")
 IMAGE = "localhost/busybox:latest"
 
+sys.path.insert(0, os.path.join(ROOT, "tests"))  # tests/conftest.py puts it there too
 
-def _shared_test_module():
-    """tests/conftest.py, loaded by path: pytest keeps conftest modules out of the import system."""
-    spec = importlib.util.spec_from_file_location("pyrun_shared_conftest", os.path.join(ROOT, "tests", "conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_shared = _shared_test_module()
-PYRUN, RUNC, IS_ROOT, build_busybox_rootfs = _shared.PYRUN, _shared.RUNC, _shared.IS_ROOT, _shared.build_busybox_rootfs
+from testlib import IS_ROOT, PYRUN, RUNC, build_busybox_rootfs  # noqa: E402  (the shared test helpers)
 
 
 def need(*binaries):
