@@ -160,6 +160,16 @@ def status(record, cgroup_manager=None):
     return "running"
 
 
+def remove_stale_dir(root, container_id):
+    """Remove a container directory that has no record (nothing of it is running: no record,
+    no init). Used by delete --force."""
+    path = container_dir(root, container_id)
+    if os.path.isdir(path) and not os.path.exists(os.path.join(path, STATE_FILE)):
+        with Lock(path):
+            if not os.path.exists(os.path.join(path, STATE_FILE)):
+                remove_dir(ContainerRecord(dir=path))
+
+
 def remove_dir(record):
     """Remove the container's directory and all it holds."""
     for name in os.listdir(record.dir):

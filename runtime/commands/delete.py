@@ -15,7 +15,10 @@ def main(g, opts, args):
         lock, record = state.locked(g.root, container_id)
     except ContainerNotFound:
         if opts.force:
-            return 0  # containerd always deletes twice; the second must succeed
+            # containerd always deletes twice; the second must succeed. A directory left without
+            # a record (a create killed half way) would block the id for ever: remove it.
+            state.remove_stale_dir(g.root, container_id)
+            return 0
         raise
     try:
         manager = container.manager_of(record)

@@ -180,6 +180,17 @@ def test_unknown_capability(pyrun, make_bundle):
     assert "CAP_NO_SUCH" in create_fails(pyrun, bundle)
 
 
+def test_delete_force_removes_a_directory_without_record(pyrun, make_bundle):
+    """A create killed half way can leave the container directory without its record: it must not
+    block the id for ever."""
+    cid = pyrun.new_id()
+    os.makedirs(os.path.join(pyrun.root, cid))
+    blocked = pyrun("create", "-b", make_bundle().path, cid, check=False)
+    assert blocked.returncode == 1 and "already exists" in blocked.stderr
+    assert pyrun("delete", "--force", cid).returncode == 0
+    assert not os.path.exists(os.path.join(pyrun.root, cid))
+
+
 def test_systemd_cgroup_driver_refused(pyrun, make_bundle):
     bundle = make_bundle()
     cid = pyrun.new_id()
