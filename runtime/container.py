@@ -26,10 +26,20 @@ def manager_of(record):
     return cgroups.load(record.cgroup)
 
 
+class _SavedCgroup:
+    """Just enough of a manager for state.status(): the freezer check from the saved dict."""
+
+    def __init__(self, saved):
+        self.saved = saved
+
+    def is_frozen(self):
+        from runtime import cgroups
+        return cgroups.is_frozen(self.saved)
+
+
 def status(record, manager=None):
-    if manager is None and record.cgroup:
-        manager = manager_of(record)
-    return state.status(record, manager)
+    """created | running | paused | stopped (without importing a cgroup manager)."""
+    return state.status(record, manager if manager is not None else _SavedCgroup(record.cgroup))
 
 
 def state_document(record, status_):

@@ -41,7 +41,7 @@ import os
 
 from runtime.errors import CgroupError
 
-__all__ = ["new_manager", "load", "CgroupError"]
+__all__ = ["new_manager", "load", "is_frozen", "CgroupError"]
 
 
 def is_v2_host():
@@ -104,3 +104,26 @@ def load(saved):
         from runtime.cgroups.v1 import V1Manager
         return V1Manager(saved["paths"], saved.get("resources"), rules, saved.get("redefinedDevices", ()))
     raise CgroupError(f"unknown saved cgroup manager version {saved.get('version')!r}")
+
+
+def is_frozen(saved):
+    """Whether the container's cgroup is frozen, from its saved() dict alone. `state`, `kill`,
+    `start` and `list` ask on every call; this spares them importing a manager (~1.3 ms)."""
+    if not saved:
+        return False
+    if saved.get("version") == 2:
+        path, name = saved["path"], "cgroup.freeze"
+    else:
+        paths = saved.get("paths") or {}
+        freezer = [p for key, p in paths.items() if "freezer" in key.split(",")]
+        if freezer:
+            path, name = freezer[0], "freezer.state"
+        elif "" in paths:
+            path, name = paths[""], "cgroup.freeze"   # the hybrid's cgroup2
+        else:
+            return False
+    try:
+        with open(os.path.join(path, name)) as f:
+            return f.read().strip() in ("FROZEN", "1")
+    except OSError:
+        return False

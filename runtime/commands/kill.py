@@ -13,10 +13,10 @@ def main(g, opts, args):
         raise UsageError('"pyrun kill" requires a minimum of 1 and a maximum of 2 arguments')
     sig = container.parse_signal(args[1] if len(args) == 2 else "SIGTERM")
     record = state.load(g.root, args[0])
-    manager = container.manager_of(record)
-    if state.status(record, manager) == "stopped":
+    if container.status(record) == "stopped":
         raise NotRunning()
-    if opts.all and manager is not None:
+    manager = container.manager_of(record) if opts.all else None
+    if manager is not None:
         manager.signal_all(sig)
     else:
         container.signal_init(record, sig)
