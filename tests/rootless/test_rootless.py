@@ -241,3 +241,15 @@ def test_spec_rootless_as_the_user_matches_runc(user, workdir):
         doc.pop("ociVersion"), doc.pop("hostname")
         doc["linux"]["namespaces"] = [ns for ns in doc["linux"]["namespaces"] if ns["type"] != "cgroup"]
     assert ours == theirs
+
+
+def test_spec_rootless_as_written_runs_with_its_terminal(user, user_bundle, as_user):
+    """Untouched `pyrun spec --rootless` (terminal: true, sh): the foreground run proxies a pty
+    made in the container's own devpts, inside the user namespace."""
+    b = user_bundle(user)
+    b.config["process"]["terminal"] = True
+    b.save()
+    rt = as_user(user)
+    proc = rt("run", "-b", b.path, rt.new_id(), input="id -u; tty; exit 7\n", check=False, timeout=30)
+    assert proc.returncode == 7, proc.stderr
+    assert "\n0\r\n/dev/pts/0" in proc.stdout.replace("\r\r", "\r"), repr(proc.stdout)
