@@ -61,12 +61,21 @@ def new_manager(config, container_id, rootless=False):
         path = v2.resolve_path(linux.get("cgroupsPath"), container_id)
         if rootless and not _delegated(path):
             return _skip(rootless, resources, f"{os.path.dirname(path)} is not delegated to uid {os.geteuid()}")
+        if rootless and _unprivileged():
+            # The eBPF device filter needs privileges over the host; a user namespace forbids
+            # mknod anyway. runc ignores the device controller's errors when rootless.
+            rules = None
         return v2.V2Manager(path, resources, rules, redefined)
     if rootless:
         # cgroup v1 cannot be delegated safely to an unprivileged user (runc skips it too).
         return _skip(rootless, resources, "cgroup v1 hierarchies cannot be delegated")
     from runtime.cgroups import v1
     return v1.V1Manager(v1.resolve_paths(linux.get("cgroupsPath"), container_id), resources, rules, redefined)
+
+
+def _unprivileged():
+    from runtime.userns import running_in_userns
+    return os.geteuid() != 0 or running_in_userns()
 
 
 def _delegated(path):
