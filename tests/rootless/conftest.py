@@ -42,9 +42,13 @@ def _make_user(with_ranges):
     user = OrdinaryUser(name, with_ranges)
     if with_ranges:
         span = f"{SUB_START}-{SUB_START + SUB_COUNT - 1}"
-        subprocess.run(["usermod", "--add-subuids", span, "--add-subgids", span, name], check=True,
-                       capture_output=True)
+        proc = subprocess.run(["usermod", "--add-subuids", span, "--add-subgids", span, name],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            subprocess.run(["userdel", name], capture_output=True)
+            raise RuntimeError(f"usermod --add-subuids: {proc.stderr.strip()}")
     os.makedirs("/run/user", mode=0o755, exist_ok=True)
+    shutil.rmtree(user.xdg, ignore_errors=True)   # a stale one, left by a killed run for this uid
     os.mkdir(user.xdg, 0o700)
     os.chown(user.xdg, user.uid, user.gid)
     return user
@@ -72,6 +76,12 @@ def users():
         if not shutil.which(tool):
             pytest.skip(f"{tool} is not installed")
     made = []
+    # usermod --add-subuids refuses to create /etc/subuid or /etc/subgid (a fresh machine has neither).
+    created = [path for path in ("/etc/subuid", "/etc/subgid") if not os.path.exists(path)]
+    for path in created:
+        with open(path, "x"):
+            pass
+        os.chmod(path, 0o644)
     try:
         made.append(_make_user(True))
         made.append(_make_user(False))
@@ -79,6 +89,9 @@ def users():
     finally:
         for user in made:
             _remove_user(user)
+        for path in created:
+            if os.path.exists(path) and os.path.getsize(path) == 0:
+                os.unlink(path)
 
 
 @pytest.fixture(scope="session")
