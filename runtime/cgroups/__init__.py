@@ -50,7 +50,7 @@ def is_v2_host():
 
 
 def new_manager(config, container_id, rootless=False):
-    """rootless: False, or true (a callable is also how a skipped cgroup is warned about)."""
+    """rootless: false, true, or a warn(message) callable (also true) told when the cgroup is skipped."""
     linux = config.get("linux") or {}
     resources = linux.get("resources") or {}
     from runtime.cgroups import devices
