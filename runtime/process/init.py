@@ -61,7 +61,7 @@ def _init(plan, chan):
     # A missing cwd is made inside the rootfs, as runc does (engines rely on it for an image's WorkingDir).
     rootfs.make_dir(plan.rootfs, process.get("cwd") or "/")
     if plan.runtime_hooks:
-        chan.send("hooks")
+        chan.send("hooks", pid=host_pid)
         chan.expect("continue")
     hook_cfg = config.get("hooks") or {}
     if hook_cfg:
@@ -87,9 +87,9 @@ def _init(plan, chan):
     elif null_stdio:
         _reopen_dev_null(null_stdio)
 
-    path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd))
+    path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd, host_pid))
 
-    chan.send("ready")
+    chan.send("ready", pid=host_pid)
     chan.close()
     # Blocks until `pyrun start` opens the fifo for reading.
     fifo = os.open("exec.fifo", os.O_WRONLY | os.O_CLOEXEC, dir_fd=state_dir)
@@ -101,9 +101,9 @@ def _init(plan, chan):
     setup.exec_final(prepared, path, plan.preserve_fds)
 
 
-def _send_notify_fd(chan, notify_fd):
+def _send_notify_fd(chan, notify_fd, host_pid):
     """SCMP_ACT_NOTIFY: the runtime sends the listener fd on to listenerPath (a host path)."""
-    chan.send("seccomp", fd=notify_fd)
+    chan.send("seccomp", fd=notify_fd, pid=host_pid)
     chan.expect("continue")
 
 

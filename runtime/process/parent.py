@@ -126,7 +126,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         record = state.ContainerRecord(
             dir=cdir, id=container_id, pid=init_pid, start_time=state.process_start_time(init_pid),
             bundle=bundle, rootfs=rootfs, created=created, annotations=config.get("annotations") or {},
-            owner="", config=config, cgroup=manager.saved() if manager is not None else None)
+            owner=_owner(), config=config, cgroup=manager.saved() if manager is not None else None)
         state.save(record)
         if pid_file:
             write_pid_file(pid_file, init_pid)
@@ -156,6 +156,9 @@ def _sync(plan, chan, child_pid):
                 raise SetupError("container init failed to start (namespace setup)")
             raise SetupError("container init exited during setup")
         kind = msg["type"]
+        if kind in ("hooks", "seccomp", "ready"):
+            # The init names itself: its messages may overtake the namespace child's "pid".
+            init_pid = msg["pid"]
         if kind == "error":
             if init_pid is None and msg.get("pid"):
                 init_pid = msg["pid"]
@@ -164,7 +167,7 @@ def _sync(plan, chan, child_pid):
             _write_id_maps(child_pid, plan.config)
             chan.send("continue")
         elif kind == "pid":
-            init_pid = msg["pid"]   # already in its cgroup: the namespace child joined it before forking
+            init_pid = init_pid or msg["pid"]   # in its cgroup already: the child joined before forking
         elif kind == "hooks":
             from runtime import hooks
             hook_cfg = plan.config.get("hooks") or {}
@@ -182,6 +185,18 @@ def _sync(plan, chan, child_pid):
             return init_pid
         else:
             raise SetupError(f"sync: unexpected message {kind}")
+
+
+def _owner():
+    """runc's state "owner": empty for root, else the user's name (`list` shows it)."""
+    uid = os.geteuid()
+    if uid == 0:
+        return ""
+    import pwd
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _send_seccomp_fd(plan, fd, init_pid):

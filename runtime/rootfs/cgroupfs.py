@@ -6,6 +6,7 @@ per host hierarchy, each a cgroup mount of that hierarchy (inside a cgroup names
 of the container's own cgroup directory in it, plus the cpu,cpuacct style symlinks.
 """
 
+import errno
 import os
 
 from runtime import linux
@@ -47,12 +48,17 @@ def mount(spec, rootfs, own):
     target = paths.make_target(rootfs, spec.destination, True)
     hierarchies = host_hierarchies()
     flags = spec.flags & ~linux.MS_REC
-    if len(hierarchies) == 1 and hierarchies[0][1] == "cgroup2":
+    # Pure v2: every cgroup mount is a cgroup2 (a /sys bind in the mount table adds a second one).
+    if hierarchies and all(fstype == "cgroup2" for _, fstype, _ in hierarchies):
         fd = paths.open_checked(rootfs, target)
         try:
             linux.mount("cgroup2", paths.proc_path(fd), "cgroup2", flags, None)
         except OSError as err:
-            raise SetupError(f"mount cgroup2 on {spec.destination}: {err.strerror}") from None
+            if err.errno not in (errno.EPERM, errno.EBUSY):
+                raise SetupError(f"mount cgroup2 on {spec.destination}: {err.strerror}") from None
+            # In a user namespace (rootless) the kernel may refuse a new cgroup2 mount: bind the
+            # container's own cgroup directory instead, as runc does.
+            _bind_own_cgroup2(hierarchies[0][0] + own.get("", ""), rootfs, target, flags, spec.destination)
         finally:
             os.close(fd)
         return
@@ -96,6 +102,25 @@ def mount(spec, rootfs, own):
             linux.mount(None, paths.proc_path(fd), None, linux.MS_REMOUNT | (flags & _BIND_FLAGS))
         finally:
             os.close(fd)
+
+
+def _bind_own_cgroup2(source, rootfs, target, flags, destination):
+    try:
+        fd = paths.open_checked(rootfs, target)
+        try:
+            linux.mount(source, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REC)
+        finally:
+            os.close(fd)
+        if flags & _BIND_FLAGS:
+            # A fresh fd: the old one names the directory under the new mount.
+            fd = paths.open_checked(rootfs, target)
+            try:
+                linux.mount(None, paths.proc_path(fd), None,
+                            linux.MS_BIND | linux.MS_REMOUNT | (flags & _BIND_FLAGS))
+            finally:
+                os.close(fd)
+    except OSError as err:
+        raise SetupError(f"bind {source} on {destination}: {err.strerror}") from None
 
 
 def _hierarchy_key(fstype, super_opts):

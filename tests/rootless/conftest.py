@@ -14,7 +14,7 @@ import pytest
 
 from testlib import IS_ROOT, PYRUN, Runtime
 
-SUB_START, SUB_COUNT = 420000, 65536   # the test user's subordinate range (uids and gids)
+from rootlesslib import SUB_COUNT, SUB_START  # noqa: E402,F401
 
 
 class OrdinaryUser:

@@ -6,7 +6,7 @@ import json
 import os
 import time
 
-from conftest import SUB_COUNT, SUB_START
+from rootlesslib import SUB_COUNT, SUB_START
 from testlib import PYRUN, ROOT
 
 

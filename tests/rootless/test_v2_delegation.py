@@ -78,8 +78,6 @@ def test_a_delegated_cgroup_is_used_with_its_limits(user, user_bundle, delegated
     assert not os.path.exists(f"{delegated}/{cid}")  # removed with the container
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/rootfs/cgroupfs.py counts the cgroup2 mount the /sys rbind "
-                   "brings into the rootfs as a second hierarchy and builds the v1 layout: an empty tmpfs")
 def test_the_cgroup_mount_of_a_rootless_spec_shows_the_containers_cgroup(user, user_bundle, delegated):
     b = user_bundle(user)
     b.linux["resources"] = {"pids": {"limit": 42}}

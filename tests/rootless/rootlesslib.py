@@ -1,0 +1,4 @@
+"""Constants shared by the rootless tests and their conftest (a module of its own: every test
+folder has a conftest, so `from conftest import` is ambiguous)."""
+
+SUB_START, SUB_COUNT = 420000, 65536   # the test user's subordinate range (uids and gids)
