@@ -1,8 +1,9 @@
 """Bundles for conformance cases: a busybox-static rootfs (the probe) and a config dict to edit.
 
-The harness does not import pyrun: the starting config here is the runtime-spec's usual Linux
-container (the one `runc spec` writes) with terminal off, a writable root, and a unique
-cgroupsPath so the harness can find and remove the cgroups afterwards.
+The harness does not import pyrun's runtime: the starting config is the runtime-spec's usual Linux
+container (the one `runc spec` writes, from spec/defaults.py, the project's shared spec model) with
+terminal off, a writable root, and a unique cgroupsPath so the harness can find and remove the
+cgroups afterwards.
 """
 
 import copy
@@ -11,48 +12,27 @@ import os
 import shutil
 import subprocess
 
+from spec.defaults import default_config
+
 BUSYBOX = "/bin/busybox"
 PROBE_DIRS = ("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "usr/bin", "var", "run", "home", "mnt")
 
-_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+def _base_config():
+    """runc's default Linux container (spec.defaults, shared with pyrun and pyrun-image), made
+    neutral for a harness: no terminal, a writable root, no cgroup namespace or cgroup mount (the
+    cgroup cases add what they test)."""
+    config = default_config()
+    config["process"]["terminal"] = False
+    config["process"]["args"] = ["true"]
+    config["root"]["readonly"] = False
+    config["hostname"] = "conformance"
+    config["mounts"] = [m for m in config["mounts"] if m["type"] != "cgroup"]
+    linux = config["linux"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] != "cgroup"]
+    return config
 
-BASE_CONFIG = {
-    "ociVersion": "1.2.0",
-    "process": {
-        "terminal": False,
-        "user": {"uid": 0, "gid": 0},
-        "args": ["true"],
-        "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
-        "cwd": "/",
-        "capabilities": {"bounding": _CAPS, "effective": _CAPS, "permitted": _CAPS, "ambient": _CAPS},
-        "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
-        "noNewPrivileges": True,
-    },
-    "root": {"path": "rootfs", "readonly": False},
-    "hostname": "conformance",
-    "mounts": [
-        {"destination": "/proc", "type": "proc", "source": "proc"},
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
-        {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-         "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
-         "options": ["nosuid", "noexec", "nodev"]},
-        {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-         "options": ["nosuid", "noexec", "nodev", "ro"]},
-    ],
-    "linux": {
-        "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-        "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
-                       {"type": "mount"}],
-        "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
-                        "/proc/scsi"],
-        "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
-    },
-}
+
+BASE_CONFIG = _base_config()
 
 
 def base_config():
