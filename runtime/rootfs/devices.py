@@ -31,10 +31,17 @@ SYMLINKS = [
 _TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
 
 
-def _make(rootfs, path, type_, major, minor, mode, uid, gid, bind):
+def _make(rootfs, path, type_, major, minor, mode, uid, gid, bind, listed=False):
     if type_ not in _TYPES:
         raise ConfigError(f"config.json: linux.devices: {path}: unknown device type {type_!r}")
     target = paths.secure_join(rootfs, path)
+    if listed and os.path.lexists(target):
+        # runtime-spec: a file already at the path that is not the requested device is an error.
+        st = os.lstat(target)
+        if stat.S_IFMT(st.st_mode) != _TYPES[type_] or (
+                type_ != "p" and st.st_rdev != os.makedev(major, minor)):
+            raise SetupError(f"linux.devices: {path} already exists in the rootfs and is not "
+                             f"the requested device ({type_} {major}:{minor})")
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         paths.make_target(rootfs, os.path.dirname(path), True)
@@ -68,7 +75,7 @@ def create_devices(rootfs, devices, in_user_ns, default_devices=True):
     for d in devices:
         mode = d.get("fileMode", 0o666)
         _make(rootfs, d["path"], d["type"], d.get("major", 0), d.get("minor", 0), mode,
-              d.get("uid", 0), d.get("gid", 0), in_user_ns)
+              d.get("uid", 0), d.get("gid", 0), in_user_ns, listed=True)
 
 
 def create_symlinks(rootfs, with_ptmx):

@@ -173,6 +173,17 @@ def test_console_socket_that_does_not_exist(pyrun, make_bundle, tmp_path):
     assert "console socket" in create_fails(pyrun, bundle, "--console-socket", str(tmp_path / "nope.sock"))
 
 
+def test_listed_device_over_a_regular_file(pyrun, make_bundle):
+    """runtime-spec: a file already at a device's path that is not that device is an error."""
+    bundle = make_bundle()
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] != "/dev"]
+    with open(os.path.join(bundle.rootfs, "dev", "fuse"), "w") as f:
+        f.write("not a device")
+    bundle.config["linux"]["devices"] = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]
+    bundle.save()
+    assert "/dev/fuse" in create_fails(pyrun, bundle)
+
+
 def test_unknown_capability(pyrun, make_bundle):
     bundle = make_bundle()
     bundle.config["process"]["capabilities"]["bounding"].append("CAP_NO_SUCH")
