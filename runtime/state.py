@@ -21,6 +21,13 @@ from runtime.errors import ContainerExists, ContainerNotFound, PyrunError
 
 STATE_FILE = "state"
 EXEC_FIFO = "exec.fifo"
+# Compiled seccomp programs, kept under --root by a name no container id can take ("@" is not
+# allowed in ids): --root must hold nothing else an id could collide with.
+SECCOMP_CACHE = "@seccomp-cache"
+
+
+def seccomp_cache_dir(root):
+    return os.path.join(root, SECCOMP_CACHE)
 
 def check_id(container_id):
     """runc's rule: ids are [\\w+-.]+, and never . or .. (they name a directory)."""

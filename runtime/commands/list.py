@@ -26,7 +26,7 @@ def main(g, opts, args):
         sys.stdout.write("".join(d["id"] + "\n" for d in docs))
     elif opts.format == "json":
         from spec import jsonout
-        sys.stdout.write(jsonout.dumps(docs) + "\n")
+        sys.stdout.write((jsonout.dumps(docs) if docs else "null") + "\n")   # runc prints null
     else:
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         rows += [(d["id"], str(d["pid"]), d["status"], d["bundle"], d["created"], d.get("owner") or "root")

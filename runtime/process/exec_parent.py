@@ -84,7 +84,7 @@ def execute(g, record, process, opts):
     if not state.init_alive(record):
         raise InvalidState("cannot exec in a stopped container")
     plan = tenant.Plan(process, record.config or {}, ns_fds, console_sock, preserve,
-                       os.path.join(g.root, "seccomp-cache"))
+                       state.seccomp_cache_dir(g.root))
     linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)   # the tenant is re-parented to us
     parent_end, child_end = sync.pair()
     child_pid = os.fork()

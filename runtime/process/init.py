@@ -11,7 +11,7 @@ import _socket
 import os
 import stat
 
-from runtime import linux, network, rootfs
+from runtime import linux, network, rootfs, state
 from runtime.errors import PyrunError, SetupError
 from runtime.process import setup
 from runtime.rootfs import cgroupfs
@@ -49,7 +49,7 @@ def _init(plan, chan):
         network.loopback_up()
     lin = config.get("linux") or {}
     prepared = setup.prepare(process, lin.get("seccomp"),
-                             seccomp_cache=os.path.join(os.path.dirname(plan.state_dir), "seccomp-cache"))
+                             seccomp_cache=state.seccomp_cache_dir(os.path.dirname(plan.state_dir)))
     # Imported now: after pivot_root the host's modules are out of reach.
     from runtime import capabilities, lsm  # noqa: F401  (used after pivot_root)
     from runtime.process import sched  # noqa: F401

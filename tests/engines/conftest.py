@@ -24,10 +24,6 @@ from enginelib import (HERE, IMAGE, PYRUN, RUNC, Containerd, Ctr, Podman, Podman
 # case name (pytest item name) -> why pyrun still fails it: the failing call and its message, e.g.
 #   "test_ctr_pause_resume[pyrun]": "ctr task pause: `pause ID` exits 1 with ModuleNotFoundError: ...",
 PYRUN_XFAIL = {
-    "test_ctr_any_id_is_free[pyrun]": (
-        "ctr run … seccomp-cache, after a --seccomp container in the same --root: create fails with "
-        "\"OCI runtime create failed: container seccomp-cache already exists\": pyrun keeps its seccomp cache as "
-        "<root>/seccomp-cache, beside the container dirs, so that id is taken; runc's --root holds containers only"),
 }
 
 
