@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 
 from spec.defaults import default_config
 
@@ -49,7 +50,8 @@ def _applets(cache_dir):
         pass
     names = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True).stdout.split()
     os.makedirs(cache_dir, exist_ok=True)
-    tmp = f"{cache}.{os.getpid()}"
+    # Not the pid for uniqueness: every worker is pid 1 of its own pid namespace.
+    tmp = f"{cache}.{uuid.uuid4().hex}"
     with open(tmp, "w") as f:
         f.write("\n".join(names))
     os.replace(tmp, cache)
