@@ -5,7 +5,7 @@ waiting for its init to go, and destroy (cgroup, poststop hooks, state directory
 import os
 
 from runtime import state
-from runtime.errors import InvalidState, NotRunning, PyrunError
+from runtime.errors import HookError, InvalidState, NotRunning, PyrunError
 
 # Linux signal numbers (x86_64 and the other common ABIs). A table, not the signal module:
 # that wraps every constant in an enum, and importing enum costs the small commands ~4 ms.
@@ -69,7 +69,7 @@ def start(record, g):
         poller.register(fd, select.POLLIN)
         while True:
             if poller.poll(100):
-                data = os.read(fd, 1)
+                data = os.read(fd, 4096)
                 if data:
                     break
             if not state.init_alive(record):
@@ -77,6 +77,9 @@ def start(record, g):
     finally:
         os.close(fd)
     os.unlink(record.fifo_path)
+    if data[:1] != b"0":
+        # A startContainer hook failed: the init reported it and exits; the container is stopped.
+        raise HookError(data[1:].decode(errors="replace") or "container init failed to start")
     poststart = ((record.config or {}).get("hooks") or {}).get("poststart")
     if poststart:
         from runtime import hooks, log

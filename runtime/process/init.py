@@ -91,13 +91,19 @@ def _init(plan, chan):
 
     chan.send("ready", pid=host_pid)
     chan.close()
-    # Blocks until `pyrun start` opens the fifo for reading.
+    # Blocks until `pyrun start` opens the fifo for reading. The byte written tells start how it
+    # went: "0" once the startContainer hooks passed, "1" and the error if one failed (start
+    # then fails and the container stops, as the runtime-spec requires).
     fifo = os.open("exec.fifo", os.O_WRONLY | os.O_CLOEXEC, dir_fd=state_dir)
-    os.write(fifo, b"0")
-    os.close(fifo)
     os.close(state_dir)
     if hook_cfg.get("startContainer"):
-        hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
+        try:
+            hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
+        except PyrunError as err:
+            os.write(fifo, b"1" + err.message.encode()[:3000])
+            os._exit(1)
+    os.write(fifo, b"0")
+    os.close(fifo)
     setup.exec_final(prepared, path, plan.preserve_fds)
 
 

@@ -72,6 +72,23 @@ def test_start_container_hook_runs_inside_before_the_process(pyrun, make_bundle)
     assert state["status"] == "created" and state["pid"] > 1
 
 
+def test_failing_start_container_hook_fails_start_and_stops_the_container(pyrun, make_bundle):
+    bundle = make_bundle(args=["sh", "-c", "echo ran > /ran"])
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "echo nope >&2; exit 4"]}]}
+    bundle.save()
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    proc = pyrun("start", cid, check=False)
+    assert proc.returncode == 1 and "startContainer hook #0" in proc.stderr and "nope" in proc.stderr
+    deadline = time.monotonic() + 5
+    while pyrun.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pyrun.state(cid)["status"] == "stopped"
+    assert not os.path.exists(os.path.join(bundle.rootfs, "ran"))   # the user's process never ran
+    pyrun("delete", cid)
+
+
 def test_poststart_runs_after_start_and_failure_only_warns(pyrun, make_bundle, tmp_path):
     bundle = make_bundle(args=["sleep", "100"])
     bundle.config["hooks"] = {"poststart": [
