@@ -8,6 +8,7 @@ learns something new, add it here in the same change.
 
 import os
 
+from spec.capabilities import CAP_NAMES
 from spec.version import OCI_VERSION, OCI_VERSION_MIN
 
 # Every lifecycle hook of runtime-spec 1.2 (runtime/hooks.py runs them).
@@ -34,18 +35,8 @@ MOUNT_RECURSIVE_OPTIONS = (
 )
 MOUNT_OPTIONS = MOUNT_FLAG_OPTIONS + MOUNT_PROPAGATION_OPTIONS + MOUNT_RECURSIVE_OPTIONS
 
-# Capabilities by number, 0 (CAP_CHOWN) to 40 (CAP_CHECKPOINT_RESTORE) (runtime/capabilities.py).
-CAPABILITIES = (
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-)
+# Capabilities by number, 0 (CAP_CHOWN) to 40 (CAP_CHECKPOINT_RESTORE).
+CAPABILITIES = CAP_NAMES
 
 # Cgroup managers: cgroupfs on v1 and on v2; no systemd driver (no systemd runs here), no rdma.
 CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False}
