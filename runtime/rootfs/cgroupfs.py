@@ -77,18 +77,7 @@ def mount(spec, rootfs, own):
         key = _hierarchy_key(fstype, super_opts)
         source = mountpoint + own.get(key, "")
         try:
-            subfd = paths.open_checked(rootfs, sub)
-            try:
-                linux.mount(source, paths.proc_path(subfd), None, linux.MS_BIND | linux.MS_REC)
-            finally:
-                os.close(subfd)
-            # Remount through a fresh fd: the old one names the directory under the new mount.
-            subfd = paths.open_checked(rootfs, sub)
-            try:
-                linux.mount(None, paths.proc_path(subfd), None,
-                            linux.MS_BIND | linux.MS_REMOUNT | (flags & _BIND_FLAGS))
-            finally:
-                os.close(subfd)
+            _bind(source, rootfs, sub, flags & _BIND_FLAGS)
         except OSError as err:
             raise SetupError(f"mount cgroup hierarchy {name} on {spec.destination}: {err.strerror}") from None
         if "," in name:  # cpu,cpuacct -> cpu and cpuacct links
@@ -106,21 +95,26 @@ def mount(spec, rootfs, own):
 
 def _bind_own_cgroup2(source, rootfs, target, flags, destination):
     try:
-        fd = paths.open_checked(rootfs, target)
-        try:
-            linux.mount(source, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REC)
-        finally:
-            os.close(fd)
-        if flags & _BIND_FLAGS:
-            # A fresh fd: the old one names the directory under the new mount.
-            fd = paths.open_checked(rootfs, target)
-            try:
-                linux.mount(None, paths.proc_path(fd), None,
-                            linux.MS_BIND | linux.MS_REMOUNT | (flags & _BIND_FLAGS))
-            finally:
-                os.close(fd)
+        _bind(source, rootfs, target, (flags & _BIND_FLAGS) or None)
     except OSError as err:
         raise SetupError(f"bind {source} on {destination}: {err.strerror}") from None
+
+
+def _bind(source, rootfs, target, remount_flags):
+    """Bind source on target (inside rootfs), then remount it with remount_flags unless None."""
+    fd = paths.open_checked(rootfs, target)
+    try:
+        linux.mount(source, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REC)
+    finally:
+        os.close(fd)
+    if remount_flags is None:
+        return
+    # A fresh fd: the old one names the directory under the new mount.
+    fd = paths.open_checked(rootfs, target)
+    try:
+        linux.mount(None, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REMOUNT | remount_flags)
+    finally:
+        os.close(fd)
 
 
 def _hierarchy_key(fstype, super_opts):
