@@ -6,7 +6,7 @@ message is terse on purpose: spec.validate re-runs jsonschema on failure for a m
 # fastjsonschema 2.22.3, draft-04, detailed_exceptions=False, use_default=False.
 # schema sha256 108e812aed672c0cea67ad1368835a747edd0613eefcb28957d04afc8a7250f7
 
-import re
+from spec.patterns import MATCHERS
 
 
 class JsonSchemaValueException(ValueError):
@@ -22,18 +22,19 @@ class Decimal:
 
 
 class _LazyPattern:
-    """A regex compiled on its first search()."""
+    """A schema pattern: spec.patterns' check for it, else a regex compiled on its first search()."""
 
-    __slots__ = ("source", "compiled")
+    __slots__ = ("source", "search_fn")
 
     def __init__(self, source):
         self.source = source
-        self.compiled = None
+        self.search_fn = MATCHERS.get(source)
 
     def search(self, text):
-        if self.compiled is None:
-            self.compiled = re.compile(self.source)
-        return self.compiled.search(text)
+        if self.search_fn is None:
+            import re
+            self.search_fn = re.compile(self.source).search
+        return self.search_fn(text)
 
 
 REGEX_PATTERNS = {

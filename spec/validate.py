@@ -11,10 +11,11 @@ Hot path: a valid config is checked by spec/_validator.py (the schema precompile
 and the checks below; jsonschema (~50 ms to import) is imported only to explain a failure.
 """
 
-import json
 import os
 
 from runtime.errors import ConfigError
+from spec import jsonin   # json.loads's result and errors, without importing json and re
+from spec import jsonout
 
 CONFIG_NAME = "config.json"
 
@@ -81,16 +82,11 @@ def _read(path):
 
 def _parse(data, name):
     try:
-        return json.loads(data, parse_constant=_no_constant)
+        return jsonin.loads(data)
     except ValueError as err:  # JSONDecodeError, and UnicodeDecodeError for bytes that are not UTF-8
         raise ConfigError(f"{name}: not valid JSON: {err}") from None
     except RecursionError:
         raise ConfigError(f"{name}: not valid JSON: nested too deeply") from None
-
-
-def _no_constant(name):
-    # Python's json takes NaN and Infinity; JSON (and runc's Go decoder) does not.
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def validate_config(config):
@@ -138,7 +134,7 @@ def json_path(parts):
         elif part.isidentifier():
             out += f".{part}" if out else part
         else:
-            out += f"[{json.dumps(part)}]"
+            out += f"[{jsonout.dumps(part)}]"
     return out
 
 
@@ -219,7 +215,7 @@ def process_error(process, prefix):
 def _sysctl_error(sysctl, namespaces):
     """runc's rule: a sysctl may be set only if it lives in a namespace the container has its own of."""
     for key in sysctl:
-        where = f"linux.sysctl[{json.dumps(key)}]"
+        where = f"linux.sysctl[{jsonout.dumps(key)}]"
         if key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
             if "ipc" not in namespaces:
                 return f"{where}: needs a private IPC namespace (linux.namespaces has no 'ipc')"

