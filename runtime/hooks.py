@@ -4,7 +4,7 @@ optional timeout. Which hooks run where and when is decided by the callers; this
 runs a list of them and says clearly which one failed and how.
 """
 
-import json
+from spec import jsonout   # json.dumps's text without importing json (and re)
 import os
 import subprocess  # imported up front: the init runs startContainer hooks after pivot_root
 
@@ -13,14 +13,14 @@ from runtime.errors import HookError
 
 def run(kind, hook_list, state):
     """Run every hook of one kind in order; the first failure raises HookError."""
-    data = json.dumps(state).encode()
+    data = jsonout.dumps(state).encode()
     for i, hook in enumerate(hook_list):
         _run_one(kind, i, hook, data)
 
 
 def run_all_warn(kind, hook_list, state, warn):
     """poststart/poststop: a failure is logged as a warning and the rest still run."""
-    data = json.dumps(state).encode()
+    data = jsonout.dumps(state).encode()
     for i, hook in enumerate(hook_list):
         try:
             _run_one(kind, i, hook, data)
