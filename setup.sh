@@ -42,8 +42,8 @@ cat > .venv/bin/pyrun <<LAUNCHER
 #!$ROOT/.venv/bin/python3 -IS
 import sys
 sys.path[0:0] = ["$ROOT", "$SITE_PACKAGES"]
-from runtime.cli import main
-sys.exit(main())
+from runtime.cli import run
+run()
 LAUNCHER
 chmod 755 .venv/bin/pyrun
 cat > .venv/bin/pyrun-image <<LAUNCHER
