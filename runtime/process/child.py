@@ -1,7 +1,11 @@
-"""The namespace child: forked by the runtime, it joins the container's cgroup and the namespaces
+"""The namespace child: started by the runtime, it joins the container's cgroup and the namespaces
 given by path, creates the new ones (the user namespace first, its id maps written by the
-runtime), sets the time namespace offsets, and forks the init, which is pid 1 of a new pid namespace. It reports the
-init's pid and exits; the init is re-parented to the runtime (a child subreaper).
+runtime), sets the time namespace offsets, and forks the init, which is pid 1 of a new pid
+namespace. It reports the init's pid and exits; the init is re-parented to the runtime (a child
+subreaper).
+
+When there is nothing to join and no user or time namespace, the runtime skips this step:
+clone3 starts the init directly in its new namespaces (run_cloned_init).
 """
 
 import os
@@ -16,13 +20,30 @@ def run(plan, chan):
     try:
         _child(plan, chan)
     except BaseException as err:
-        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
-        try:
-            chan.send("error", message=message, kind=type(err).__name__)
-        except OSError:
-            pass
+        _report(chan, err)
         os._exit(1)
     os._exit(0)
+
+
+def run_cloned_init(plan, chan):
+    """Entry point of an init that clone3 started directly in its new namespaces (nothing to join,
+    no user or time namespace) and, on cgroup2, in its cgroup: what is left of this child's work -
+    the v1 hierarchies' join - then the init. Never returns."""
+    try:
+        if plan.cgroup is not None:
+            plan.cgroup.join_self()
+    except BaseException as err:
+        _report(chan, err)
+        os._exit(1)
+    init.run(plan, chan)
+
+
+def _report(chan, err):
+    message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+    try:
+        chan.send("error", message=message, kind=type(err).__name__)
+    except OSError:
+        pass
 
 
 def _child(plan, chan):

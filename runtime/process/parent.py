@@ -106,13 +106,17 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         # reap it, and it goes on to our own parent (a shim, conmon) when we exit.
         linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
         parent_end, child_end = sync.pair()
-        child_pid = os.fork()
+        child_pid, is_init = _start_child(ns, manager)
         if child_pid == 0:
             # The flock is shared with our copy of the fd: the container must not keep it.
             os.close(lock.fd)
             parent_end.close()
             from runtime.process import child
+            if is_init:
+                child.run_cloned_init(plan, child_end)
             child.run(plan, child_end)
+        if is_init:
+            init_pid = child_pid
         child_end.close()
         os.close(plan.state_dir_fd)
         ns.close()
@@ -122,7 +126,8 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
             init_pid = _sync(plan, parent_end, child_pid)
         finally:
             parent_end.close()
-            _reap(child_pid)
+            if not is_init:
+                _reap(child_pid)
         record = state.ContainerRecord(
             dir=cdir, id=container_id, pid=init_pid, start_time=state.process_start_time(init_pid),
             bundle=bundle, rootfs=rootfs, created=created, annotations=config.get("annotations") or {},
@@ -144,6 +149,29 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         raise
     finally:
         lock.__exit__()
+
+
+def _start_child(ns, manager):
+    """Start the process that leads to the container's init: (pid, True) when clone3 started the
+    init itself, already in its new namespaces; (pid, False) for the namespace child, which joins
+    namespaces by path, makes a user or time namespace first (their set-up must precede the rest)
+    and forks the init. Either way, on cgroup2 the process starts in the container's cgroup
+    (CLONE_INTO_CGROUP): joining it later costs an RCU grace period, ~10 ms of a ~30 ms create."""
+    direct = not ns.join and not {"user", "time"} & set(ns.new)
+    flags = ns.unshare_flags(exclude=("cgroup",)) if direct else 0   # cgroupns: after the v1 joins
+    cgroup_dir = manager.clone_into_path() if manager is not None else None
+    if flags or cgroup_dir:
+        cgroup_fd = None
+        try:
+            if cgroup_dir:
+                cgroup_fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            return linux.clone3_fork(flags, cgroup_fd), direct
+        except OSError:
+            pass   # an older kernel, a cgroup that refuses the child, a seccomp filter: fork instead
+        finally:
+            if cgroup_fd is not None:
+                os.close(cgroup_fd)
+    return os.fork(), False
 
 
 def _sync(plan, chan, child_pid):
