@@ -163,10 +163,9 @@ def kill_and_wait(record, manager):
 def destroy(record, g, manager=None):
     """Remove what the container owned: processes left in its cgroup, the cgroup, the state
     directory; then the poststop hooks run (their failure is a warning)."""
-    if manager is None:
-        manager = manager_of(record)
-    if manager is not None:
-        manager.destroy()
+    from runtime import cgroups
+    if record.cgroup and not cgroups.remove_if_empty(record.cgroup):
+        (manager or manager_of(record)).destroy()
     state.remove_dir(record)
     poststop = ((record.config or {}).get("hooks") or {}).get("poststop")
     if poststop:

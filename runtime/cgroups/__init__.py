@@ -136,3 +136,22 @@ def is_frozen(saved):
             return f.read().strip() in ("FROZEN", "1")
     except OSError:
         return False
+
+
+def remove_if_empty(saved):
+    """Remove the container's cgroup directories when nothing is left in them, from the saved()
+    dict alone: one rmdir each, which the kernel refuses (EBUSY, ENOTEMPTY) while a process or
+    a child cgroup remains. True when they are all gone; False sends the caller to
+    manager.destroy(), which kills what is left and retries. `delete` of a stopped container,
+    the usual case, is spared importing a manager and reading every hierarchy's process list."""
+    if not saved:
+        return True
+    paths = [saved["path"]] if saved.get("version") == 2 else list((saved.get("paths") or {}).values())
+    for path in paths:
+        try:
+            os.rmdir(path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+    return True

@@ -21,11 +21,12 @@ def main(g, opts, args):
             return 0
         raise
     try:
-        manager = container.manager_of(record)
-        st = state.status(record, manager)
+        st = container.status(record)   # from the saved cgroup: no manager for a stopped container
         if st in ("running", "paused") and not opts.force:
             raise InvalidState(f"cannot delete container {container_id} that is not stopped: {st}")
+        manager = None
         if st != "stopped":
+            manager = container.manager_of(record)
             if st == "paused" and manager is not None:
                 manager.thaw()
             container.kill_and_wait(record, manager)
