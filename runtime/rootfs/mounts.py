@@ -4,7 +4,9 @@ inside the rootfs (bind/rbind, tmpfs, proc, sysfs, devpts, mqueue, cgroup, and a
 Targets are resolved with rootfs.paths so that no mount lands outside the rootfs, and none
 lands inside /proc (runc's rule). Bind remounts keep what the bind copied from its source
 unless an option clears it; tmpfs honours tmpcopyup and keeps the covered directory's mode;
-idmap/ridmap binds go through open_tree + mount_setattr + move_mount.
+idmap/ridmap binds go through open_tree + mount_setattr + move_mount: made here when the
+container has no user namespace of its own, else by the runtime outside (idmapped_tree) and
+only moved into place here.
 """
 
 import os
@@ -186,8 +188,9 @@ def check_proc_destination(spec, rootfs):
                           f"be mounted over")
 
 
-def mount_entry(spec, rootfs, cgroup_mounter=None):
-    """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root)."""
+def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
+    """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root).
+    tree: for an idmapped bind, the detached tree the runtime made outside (see idmapped_tree)."""
     if spec.type not in ("cgroup", "cgroup2"):
         check_proc_destination(spec, rootfs)
     if spec.type == "cgroup" or spec.type == "cgroup2":
@@ -196,7 +199,7 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         cgroup_mounter(spec, rootfs)
         return
     if spec.is_bind:
-        _mount_bind(spec, rootfs)
+        _mount_bind(spec, rootfs, tree)
         return
     data = spec.data
     if spec.type == "tmpfs":
@@ -284,9 +287,10 @@ def _with_existing_mode(path, data):
     return f"{mode},{data}" if data else mode
 
 
-def _mount_bind(spec, rootfs):
+def _mount_bind(spec, rootfs, tree=None):
     try:
-        st = os.stat(spec.source)
+        # A tree made outside is stat'ed itself: in a user namespace the source may be out of reach.
+        st = os.fstat(tree) if tree is not None else os.stat(spec.source)
     except OSError as err:
         raise SetupError(f"bind mount source {spec.source} for {spec.destination}: {err.strerror}") from None
     target = paths.make_target(rootfs, spec.destination, stat.S_ISDIR(st.st_mode))
@@ -294,7 +298,9 @@ def _mount_bind(spec, rootfs):
     try:
         proc = paths.proc_path(fd)
         try:
-            if spec.idmap:
+            if tree is not None:
+                linux.move_mount(tree, "", fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
+            elif spec.idmap:
                 _mount_idmapped(spec, fd)
             else:
                 linux.mount(spec.source, proc, None, linux.MS_BIND | (spec.flags & linux.MS_REC))
@@ -316,21 +322,41 @@ def _mount_bind(spec, rootfs):
 
 
 def _mount_idmapped(spec, target_fd):
-    """A detached clone of the source, its ids shifted through a user namespace holding the
-    mappings (mount_setattr MOUNT_ATTR_IDMAP), moved onto the target (an O_PATH fd)."""
+    """An idmapped tree of the source moved onto the target (an O_PATH fd)."""
+    tree = idmapped_tree(spec)
+    try:
+        linux.move_mount(tree, "", target_fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
+    finally:
+        os.close(tree)
+
+
+def idmapped_tree(spec, userns=None):
+    """A detached clone of the source (its sub-mounts too for rbind), its ids shifted through a
+    user namespace (mount_setattr MOUNT_ATTR_IDMAP; every sub-mount's with ridmap): userns, an
+    fd on one, or else a new one holding the spec's mappings. Returns the tree's fd; closing it
+    before it is moved anywhere drops the whole tree.
+
+    The tree is made a slave (as the container's "/" is by default): cloned from a shared host
+    mount it would be that mount's peer, and mounts made on it inside the container would
+    propagate to the host."""
     uids, gids, recursive = spec.idmap
     tree = linux.open_tree(linux.AT_FDCWD, spec.source, linux.OPEN_TREE_CLONE | linux.OPEN_TREE_CLOEXEC |
                            (linux.AT_RECURSIVE if spec.flags & linux.MS_REC else 0))
     try:
-        userns = _userns_fd(uids, gids)
+        linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH | linux.AT_RECURSIVE, 0, 0, propagation=linux.MS_SLAVE)
+        own = userns is None
+        if own:
+            userns = _userns_fd(uids, gids)
         try:
             linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH | (linux.AT_RECURSIVE if recursive else 0),
                                 linux.MOUNT_ATTR_IDMAP, 0, userns_fd=userns)
         finally:
-            os.close(userns)
-        linux.move_mount(tree, "", target_fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
-    finally:
+            if own:
+                os.close(userns)
+    except BaseException:
         os.close(tree)
+        raise
+    return tree
 
 
 def _userns_fd(uids, gids):
