@@ -2,7 +2,8 @@
 child and the container's init): a SOCK_SEQPACKET socketpair carrying one JSON message per
 packet, so message boundaries are the kernel's and a dead peer reads as end of file.
 
-Messages are small dicts with a "type": pid, userns, continue, hooks, seccomp, ready, error.
+Messages are small dicts with a "type": pid, userns, continue, hooks, seccomp, idmap (the init
+asks for mounts[index]) and mountfd (the runtime's answer, a detached idmapped tree), ready, error.
 It uses the _socket C module directly: the socket module wraps it in enums and selectors, which
 costs every create a few milliseconds for nothing it needs here.
 """
