@@ -9,6 +9,7 @@ container has no user namespace of its own, else by the runtime outside (idmappe
 only moved into place here.
 """
 
+import errno
 import os
 import stat
 
@@ -214,8 +215,10 @@ def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
         try:
             linux.mount(source, proc, spec.type, flags, data)
         except OSError as err:
-            raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
-                             f"options {spec.data or ''}): {err.strerror}") from None
+            if not (spec.type == "sysfs" and err.errno == errno.EPERM):
+                raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
+                                 f"options {spec.data or ''}): {err.strerror}") from None
+            _bind_host_sys(spec, rootfs, target, proc)
         if covered is not None:
             os.close(fd)
             fd = paths.open_checked(rootfs, target)  # now the new tmpfs
@@ -228,6 +231,34 @@ def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
         if covered is not None:
             os.close(covered)
     _after(spec, target, rootfs)
+
+
+def _bind_host_sys(spec, rootfs, target, proc):
+    """A new sysfs needs privilege over the user namespace owning the network namespace: a
+    container with its own user namespace but the host's network namespace gets EPERM. Then
+    the host's /sys is bound recursively instead (runc, crun), with the entry's ro, nosuid,
+    nodev and noexec set on every mount of the bound tree (a plain remount would leave the
+    sub-mounts, /sys/fs/cgroup among them, writable). Only the new bind's mounts change."""
+    try:
+        linux.mount("/sys", proc, None, linux.MS_BIND | linux.MS_REC)
+    except OSError as err:
+        raise SetupError(f"mount sysfs:{spec.destination}: a new sysfs is not permitted (the container's "
+                         f"user namespace does not own its network namespace), and binding the host's "
+                         f"/sys failed too: {err.strerror}") from None
+    attrs = sum(attr for flag, attr in _SYSFS_ATTRS if spec.flags & flag)
+    if attrs:
+        fd = paths.open_checked(rootfs, target)
+        try:
+            linux.mount_setattr(fd, "", linux.AT_EMPTY_PATH | linux.AT_RECURSIVE, attrs, 0)
+        except OSError as err:
+            raise SetupError(f"bind of the host's /sys on {spec.destination}: set its options: "
+                             f"{err.strerror}") from None
+        finally:
+            os.close(fd)
+
+
+_SYSFS_ATTRS = ((linux.MS_RDONLY, MOUNT_ATTR_RDONLY), (linux.MS_NOSUID, MOUNT_ATTR_NOSUID),
+                (linux.MS_NODEV, MOUNT_ATTR_NODEV), (linux.MS_NOEXEC, MOUNT_ATTR_NOEXEC))
 
 
 def _open_covered(path_fd):
