@@ -94,6 +94,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     try:
         os.mkfifo(os.path.join(cdir, state.EXEC_FIFO), 0o622)
         os.chmod(os.path.join(cdir, state.EXEC_FIFO), 0o622)
+        _chown_to_container_root(os.path.join(cdir, state.EXEC_FIFO), userns.host_root(config))
         if manager is not None:
             manager.create()
             cgroup_made = True
@@ -253,6 +254,19 @@ def _send_idmapped_tree(plan, chan, index, init_pid):
 def _write_id_maps(pid, config):
     from runtime import userns    # directly as root, else through newuidmap/newgidmap
     userns.write_id_maps(pid, config)
+
+
+def _chown_to_container_root(path, ids):
+    """The container's root owns what the runtime makes for it (runc chowns the exec fifo so).
+    An ordinary user mapping root to a subordinate id cannot chown; the fifo's mode (0622) lets
+    the init write it anyway, so that is no reason to fail."""
+    if ids is None:
+        return
+    try:
+        os.chown(path, *ids)
+    except PermissionError:
+        if os.geteuid() == 0:
+            raise
 
 
 def write_pid_file(path, pid):
