@@ -237,11 +237,17 @@ def _send_idmapped_tree(plan, chan, index, init_pid):
     userns = None
     try:
         if not (entry.get("uidMappings") or entry.get("gidMappings")):
-            userns = os.open(f"/proc/{init_pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                userns = os.open(f"/proc/{init_pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as err:
+                raise OSError(err.errno, f"open the container's user namespace: {err.strerror}") from None
         tree = mounts.idmapped_tree(spec, userns)
     except OSError as err:
+        hint = ""
+        if err.errno in (1, 13) and os.geteuid() != 0:   # EPERM, EACCES
+            hint = " (an ordinary user cannot make idmapped mounts of the host's file systems)"
         raise SetupError(f"config.json: {where}: idmapped mount of {spec.source} on {spec.destination}: "
-                         f"{err.strerror}") from None
+                         f"{err.strerror}{hint}") from None
     finally:
         if userns is not None:
             os.close(userns)
