@@ -120,6 +120,22 @@ def is_own_id_only(maps, own):
     return len(maps) == 1 and maps[0]["hostID"] == own and maps[0]["size"] == 1
 
 
+def host_root(config):
+    """(uid, gid) of the container's root on the host, from a new user namespace's mappings in
+    config.json, or None (no user namespace, or root not mapped). runc's HostRootUID/GID: the
+    files the runtime makes for the container (the exec fifo) belong to it."""
+    lin = config.get("linux") or {}
+    if not any(ns.get("type") == "user" for ns in lin.get("namespaces") or []):
+        return None
+    ids = []
+    for key in ("uidMappings", "gidMappings"):
+        root = [m["hostID"] - m["containerID"] for m in lin.get(key) or [] if _mapped([m], 0)]
+        if not root:
+            return None
+        ids.append(root[0])
+    return tuple(ids)
+
+
 def write_id_maps(pid, config):
     """Write the maps of pid's new user namespace (pid: the namespace child, waiting)."""
     lin = config.get("linux") or {}

@@ -68,13 +68,14 @@ SECCOMP_KNOWN_FLAGS = tuple(SECCOMP_FLAG_SINCE)
 
 # Not claimed. AppArmor/SELinux: runtime/lsm.py sets the exec-time attributes, but these hosts have
 # neither LSM, so that code is untried; claim it once a test has run on a host that has one.
-# Intel RDT: refused (runtime/process/sched.py). Idmapped mounts: done for containers without a user
-# namespace of their own (runtime/rootfs/mounts.py), refused in one, which is the case engines use
-# them for (containerd sends them with a userns): not claimed until that works.
+# Intel RDT: refused (runtime/process/sched.py).
 APPARMOR = False
 SELINUX = False
 INTEL_RDT = False
-IDMAP_MOUNTS = False
+# Idmapped bind mounts (idmap/ridmap, mount uidMappings/gidMappings; runtime/rootfs/mounts.py): made
+# by the init without a user namespace of its own, by the runtime outside and moved in by the init
+# with one (runtime/process/parent.py), as runc 1.2. Tested in tests/rootless/test_idmap_userns.py.
+IDMAP_MOUNTS = True
 
 _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib64", "/lib")
 

@@ -56,8 +56,10 @@ def _init(plan, chan):
     state_dir = plan.state_dir_fd
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
 
-    rootfs.prepare(plan.rootfs, plan.bundle, config, "user" in plan.ns.new or plan.ns.has("user"),
-                   lambda spec, root: cgroupfs.mount(spec, root, own_cgroups))
+    in_user_ns = "user" in plan.ns.new or plan.ns.has("user")
+    rootfs.prepare(plan.rootfs, plan.bundle, config, in_user_ns,
+                   lambda spec, root: cgroupfs.mount(spec, root, own_cgroups),
+                   (lambda i: _idmapped_tree(chan, i, host_pid)) if in_user_ns else None)
     # A missing cwd is made inside the rootfs, as runc does (engines rely on it for an image's WorkingDir).
     rootfs.make_dir(plan.rootfs, process.get("cwd") or "/")
     if plan.runtime_hooks:
@@ -105,6 +107,16 @@ def _init(plan, chan):
     os.write(fifo, b"0")
     os.close(fifo)
     setup.exec_final(prepared, path, plan.preserve_fds)
+
+
+def _idmapped_tree(chan, index, host_pid):
+    """mounts[index] is idmapped and we are in the container's user namespace: the runtime
+    makes the detached tree outside and passes its fd (an error there ends the create)."""
+    chan.send("idmap", index=index, pid=host_pid)
+    msg = chan.expect("mountfd")
+    if "fd" not in msg:
+        raise SetupError(f"config.json: mounts[{index}]: the runtime sent no idmapped mount")
+    return msg["fd"]
 
 
 def _send_notify_fd(chan, notify_fd, host_pid):

@@ -94,6 +94,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     try:
         os.mkfifo(os.path.join(cdir, state.EXEC_FIFO), 0o622)
         os.chmod(os.path.join(cdir, state.EXEC_FIFO), 0o622)
+        _chown_to_container_root(os.path.join(cdir, state.EXEC_FIFO), userns.host_root(config))
         if manager is not None:
             manager.create()
             cgroup_made = True
@@ -177,42 +178,51 @@ def _start_child(ns, manager):
 def _sync(plan, chan, child_pid):
     """Answer the child's and the init's messages until the init is ready; returns its pid."""
     init_pid = None
-    while True:
-        msg = chan.recv()
-        if msg is None:
-            if init_pid is None:
-                raise SetupError("container init failed to start (namespace setup)")
-            raise SetupError("container init exited during setup")
-        kind = msg["type"]
-        if kind in ("hooks", "seccomp", "ready"):
-            # The init names itself: its messages may overtake the namespace child's "pid".
-            init_pid = msg["pid"]
-        if kind == "error":
-            if init_pid is None and msg.get("pid"):
+    try:
+        while True:
+            msg = chan.recv()
+            if msg is None:
+                if init_pid is None:
+                    raise SetupError("container init failed to start (namespace setup)")
+                raise SetupError("container init exited during setup")
+            kind = msg["type"]
+            if kind in ("hooks", "seccomp", "ready", "idmap"):
+                # The init names itself: its messages may overtake the namespace child's "pid".
                 init_pid = msg["pid"]
-            raise SetupError(msg["message"])
-        if kind == "userns":
-            _write_id_maps(child_pid, plan.config)
-            chan.send("continue")
-        elif kind == "pid":
-            init_pid = init_pid or msg["pid"]   # in its cgroup already: the child joined before forking
-        elif kind == "hooks":
-            from runtime import hooks
-            hook_cfg = plan.config.get("hooks") or {}
-            st = plan.hook_state("creating", init_pid)
-            hooks.run("prestart", hook_cfg.get("prestart") or [], st)
-            hooks.run("createRuntime", hook_cfg.get("createRuntime") or [], st)
-            chan.send("continue")
-        elif kind == "seccomp":
-            _send_seccomp_fd(plan, msg.get("fd"), init_pid)
-            chan.send("continue")
-        elif kind == "ready":
-            if (plan.config.get("linux") or {}).get("netDevices"):   # pyroute2 only then
-                from runtime import network
-                network.move_devices(plan.config, init_pid)
-            return init_pid
-        else:
-            raise SetupError(f"sync: unexpected message {kind}")
+            if kind == "error":
+                if init_pid is None and msg.get("pid"):
+                    init_pid = msg["pid"]
+                raise SetupError(msg["message"])
+            if kind == "userns":
+                _write_id_maps(child_pid, plan.config)
+                chan.send("continue")
+            elif kind == "pid":
+                init_pid = init_pid or msg["pid"]   # in its cgroup already: the child joined before forking
+            elif kind == "hooks":
+                from runtime import hooks
+                hook_cfg = plan.config.get("hooks") or {}
+                st = plan.hook_state("creating", init_pid)
+                hooks.run("prestart", hook_cfg.get("prestart") or [], st)
+                hooks.run("createRuntime", hook_cfg.get("createRuntime") or [], st)
+                chan.send("continue")
+            elif kind == "seccomp":
+                _send_seccomp_fd(plan, msg.get("fd"), init_pid)
+                chan.send("continue")
+            elif kind == "idmap":
+                _send_idmapped_tree(plan, chan, msg.get("index"), init_pid)
+            elif kind == "ready":
+                if (plan.config.get("linux") or {}).get("netDevices"):   # pyroute2 only then
+                    from runtime import network
+                    network.move_devices(plan.config, init_pid)
+                return init_pid
+            else:
+                raise SetupError(f"sync: unexpected message {kind}")
+    except BaseException:
+        # The init may be blocked waiting for an answer: it must not outlive the failed create
+        # (its cgroup could not be removed while it runs).
+        if init_pid:
+            _kill_and_reap(init_pid)
+        raise
 
 
 def _owner():
@@ -239,9 +249,58 @@ def _send_seccomp_fd(plan, fd, init_pid):
         os.close(fd)
 
 
+def _send_idmapped_tree(plan, chan, index, init_pid):
+    """An idmapped mount for a container with its own user namespace: only here, in the initial
+    user namespace, may the host file system be cloned and idmapped. The mapping namespace is
+    the mount's own mappings (a new namespace holding them), else the container's own."""
+    entries = plan.config.get("mounts") or []
+    if not isinstance(index, int) or not 0 <= index < len(entries):
+        raise SetupError(f"sync: the init asked for an idmapped mount of mounts[{index}], which does not exist")
+    from runtime.rootfs import mounts
+    where = f"mounts[{index}]"
+    entry = entries[index]
+    spec = mounts.parse(entry, plan.bundle, where, plan.config.get("linux") or {})
+    if not spec.idmap:
+        raise SetupError(f"sync: the init asked for an idmapped mount of {where}, which is not idmapped")
+    userns = None
+    try:
+        if not (entry.get("uidMappings") or entry.get("gidMappings")):
+            try:
+                userns = os.open(f"/proc/{init_pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as err:
+                raise OSError(err.errno, f"open the container's user namespace: {err.strerror}") from None
+        tree = mounts.idmapped_tree(spec, userns)
+    except OSError as err:
+        hint = ""
+        if err.errno in (1, 13) and os.geteuid() != 0:   # EPERM, EACCES
+            hint = " (an ordinary user cannot make idmapped mounts of the host's file systems)"
+        raise SetupError(f"config.json: {where}: idmapped mount of {spec.source} on {spec.destination}: "
+                         f"{err.strerror}{hint}") from None
+    finally:
+        if userns is not None:
+            os.close(userns)
+    try:
+        chan.send("mountfd", fd=tree)
+    finally:
+        os.close(tree)
+
+
 def _write_id_maps(pid, config):
     from runtime import userns    # directly as root, else through newuidmap/newgidmap
     userns.write_id_maps(pid, config)
+
+
+def _chown_to_container_root(path, ids):
+    """The container's root owns what the runtime makes for it (runc chowns the exec fifo so).
+    An ordinary user mapping root to a subordinate id cannot chown; the fifo's mode (0622) lets
+    the init write it anyway, so that is no reason to fail."""
+    if ids is None:
+        return
+    try:
+        os.chown(path, *ids)
+    except PermissionError:
+        if os.geteuid() == 0:
+            raise
 
 
 def write_pid_file(path, pid):

@@ -17,7 +17,9 @@ from runtime.errors import ConfigError, SetupError
 from runtime.rootfs import devices, mounts
 
 
-def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
+def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None, idmapped_tree=None):
+    """idmapped_tree(i) -> the fd of a detached idmapped tree for mounts[i], made by the runtime
+    outside the container's user namespace (needed for idmapped mounts when in_user_ns)."""
     # The engine's umask must shape neither the directories made here nor the container's
     # process: 0022 as runc (process.user.umask, applied later, overrides it).
     os.umask(0o022)
@@ -35,18 +37,25 @@ def prepare(rootfs, bundle, config, in_user_ns, cgroup_mounter=None):
     has_devpts = False
     for i, entry in enumerate(config.get("mounts") or []):
         spec = mounts.parse(entry, bundle, f"mounts[{i}]", lin)
+        tree = None
         if spec.idmap and in_user_ns:
-            # The mapping namespace holds host ids: only the runtime, outside the container's
-            # user namespace, could make it (runc passes such mounts in from its parent).
-            raise ConfigError(f"config.json: mounts[{i}]: idmapped mounts in a container with its own "
-                              f"user namespace are not supported")
+            # The superblock and the mapping belong to the initial user namespace: only the
+            # runtime, outside, can make the mount; the init moves it into place (runc's way).
+            if idmapped_tree is None:
+                raise ConfigError(f"config.json: mounts[{i}]: idmapped mounts in a container with its own "
+                                  f"user namespace need the runtime to make them")
+            tree = idmapped_tree(i)
         if spec.destination.rstrip("/") == "/dev" and spec.is_bind:
             dev_from_host = True
         if spec.type == "devpts" and spec.destination.rstrip("/") == "/dev/pts":
             has_devpts = True
         if _is_read_only_dev(entry):
             spec.flags &= ~linux.MS_RDONLY  # devices, links and /dev/* mounts go in first: see finish()
-        mounts.mount_entry(spec, rootfs, cgroup_mounter)
+        try:
+            mounts.mount_entry(spec, rootfs, cgroup_mounter, tree)
+        finally:
+            if tree is not None:
+                os.close(tree)
     if not dev_from_host:
         devices.create_devices(rootfs, lin.get("devices") or [], in_user_ns)
         devices.create_symlinks(rootfs, has_devpts)

@@ -4,9 +4,12 @@ inside the rootfs (bind/rbind, tmpfs, proc, sysfs, devpts, mqueue, cgroup, and a
 Targets are resolved with rootfs.paths so that no mount lands outside the rootfs, and none
 lands inside /proc (runc's rule). Bind remounts keep what the bind copied from its source
 unless an option clears it; tmpfs honours tmpcopyup and keeps the covered directory's mode;
-idmap/ridmap binds go through open_tree + mount_setattr + move_mount.
+idmap/ridmap binds go through open_tree + mount_setattr + move_mount: made here when the
+container has no user namespace of its own, else by the runtime outside (idmapped_tree) and
+only moved into place here.
 """
 
+import errno
 import os
 import stat
 
@@ -186,8 +189,9 @@ def check_proc_destination(spec, rootfs):
                           f"be mounted over")
 
 
-def mount_entry(spec, rootfs, cgroup_mounter=None):
-    """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root)."""
+def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
+    """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root).
+    tree: for an idmapped bind, the detached tree the runtime made outside (see idmapped_tree)."""
     if spec.type not in ("cgroup", "cgroup2"):
         check_proc_destination(spec, rootfs)
     if spec.type == "cgroup" or spec.type == "cgroup2":
@@ -196,7 +200,7 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         cgroup_mounter(spec, rootfs)
         return
     if spec.is_bind:
-        _mount_bind(spec, rootfs)
+        _mount_bind(spec, rootfs, tree)
         return
     data = spec.data
     if spec.type == "tmpfs":
@@ -211,8 +215,10 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         try:
             linux.mount(source, proc, spec.type, flags, data)
         except OSError as err:
-            raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
-                             f"options {spec.data or ''}): {err.strerror}") from None
+            if not (spec.type == "sysfs" and err.errno == errno.EPERM):
+                raise SetupError(f"mount {source}:{spec.destination} (type {spec.type}, "
+                                 f"options {spec.data or ''}): {err.strerror}") from None
+            _bind_host_sys(spec, rootfs, target, proc)
         if covered is not None:
             os.close(fd)
             fd = paths.open_checked(rootfs, target)  # now the new tmpfs
@@ -225,6 +231,34 @@ def mount_entry(spec, rootfs, cgroup_mounter=None):
         if covered is not None:
             os.close(covered)
     _after(spec, target, rootfs)
+
+
+def _bind_host_sys(spec, rootfs, target, proc):
+    """A new sysfs needs privilege over the user namespace owning the network namespace: a
+    container with its own user namespace but the host's network namespace gets EPERM. Then
+    the host's /sys is bound recursively instead (runc, crun), with the entry's ro, nosuid,
+    nodev and noexec set on every mount of the bound tree (a plain remount would leave the
+    sub-mounts, /sys/fs/cgroup among them, writable). Only the new bind's mounts change."""
+    try:
+        linux.mount("/sys", proc, None, linux.MS_BIND | linux.MS_REC)
+    except OSError as err:
+        raise SetupError(f"mount sysfs:{spec.destination}: a new sysfs is not permitted (the container's "
+                         f"user namespace does not own its network namespace), and binding the host's "
+                         f"/sys failed too: {err.strerror}") from None
+    attrs = sum(attr for flag, attr in _SYSFS_ATTRS if spec.flags & flag)
+    if attrs:
+        fd = paths.open_checked(rootfs, target)
+        try:
+            linux.mount_setattr(fd, "", linux.AT_EMPTY_PATH | linux.AT_RECURSIVE, attrs, 0)
+        except OSError as err:
+            raise SetupError(f"bind of the host's /sys on {spec.destination}: set its options: "
+                             f"{err.strerror}") from None
+        finally:
+            os.close(fd)
+
+
+_SYSFS_ATTRS = ((linux.MS_RDONLY, MOUNT_ATTR_RDONLY), (linux.MS_NOSUID, MOUNT_ATTR_NOSUID),
+                (linux.MS_NODEV, MOUNT_ATTR_NODEV), (linux.MS_NOEXEC, MOUNT_ATTR_NOEXEC))
 
 
 def _open_covered(path_fd):
@@ -284,9 +318,10 @@ def _with_existing_mode(path, data):
     return f"{mode},{data}" if data else mode
 
 
-def _mount_bind(spec, rootfs):
+def _mount_bind(spec, rootfs, tree=None):
     try:
-        st = os.stat(spec.source)
+        # A tree made outside is stat'ed itself: in a user namespace the source may be out of reach.
+        st = os.fstat(tree) if tree is not None else os.stat(spec.source)
     except OSError as err:
         raise SetupError(f"bind mount source {spec.source} for {spec.destination}: {err.strerror}") from None
     target = paths.make_target(rootfs, spec.destination, stat.S_ISDIR(st.st_mode))
@@ -294,7 +329,9 @@ def _mount_bind(spec, rootfs):
     try:
         proc = paths.proc_path(fd)
         try:
-            if spec.idmap:
+            if tree is not None:
+                linux.move_mount(tree, "", fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
+            elif spec.idmap:
                 _mount_idmapped(spec, fd)
             else:
                 linux.mount(spec.source, proc, None, linux.MS_BIND | (spec.flags & linux.MS_REC))
@@ -316,21 +353,41 @@ def _mount_bind(spec, rootfs):
 
 
 def _mount_idmapped(spec, target_fd):
-    """A detached clone of the source, its ids shifted through a user namespace holding the
-    mappings (mount_setattr MOUNT_ATTR_IDMAP), moved onto the target (an O_PATH fd)."""
+    """An idmapped tree of the source moved onto the target (an O_PATH fd)."""
+    tree = idmapped_tree(spec)
+    try:
+        linux.move_mount(tree, "", target_fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
+    finally:
+        os.close(tree)
+
+
+def idmapped_tree(spec, userns=None):
+    """A detached clone of the source (its sub-mounts too for rbind), its ids shifted through a
+    user namespace (mount_setattr MOUNT_ATTR_IDMAP; every sub-mount's with ridmap): userns, an
+    fd on one, or else a new one holding the spec's mappings. Returns the tree's fd; closing it
+    before it is moved anywhere drops the whole tree.
+
+    The tree is made a slave (as the container's "/" is by default): cloned from a shared host
+    mount it would be that mount's peer, and mounts made on it inside the container would
+    propagate to the host."""
     uids, gids, recursive = spec.idmap
     tree = linux.open_tree(linux.AT_FDCWD, spec.source, linux.OPEN_TREE_CLONE | linux.OPEN_TREE_CLOEXEC |
                            (linux.AT_RECURSIVE if spec.flags & linux.MS_REC else 0))
     try:
-        userns = _userns_fd(uids, gids)
+        linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH | linux.AT_RECURSIVE, 0, 0, propagation=linux.MS_SLAVE)
+        own = userns is None
+        if own:
+            userns = _userns_fd(uids, gids)
         try:
             linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH | (linux.AT_RECURSIVE if recursive else 0),
                                 linux.MOUNT_ATTR_IDMAP, 0, userns_fd=userns)
         finally:
-            os.close(userns)
-        linux.move_mount(tree, "", target_fd, "", linux.MOVE_MOUNT_F_EMPTY_PATH | linux.MOVE_MOUNT_T_EMPTY_PATH)
-    finally:
+            if own:
+                os.close(userns)
+    except BaseException:
         os.close(tree)
+        raise
+    return tree
 
 
 def _userns_fd(uids, gids):
