@@ -282,17 +282,6 @@ def test_cgroup_mount_without_a_cgroup_namespace_shows_only_the_containers_cgrou
     assert "1" in lines[:-2]
 
 
-def test_idmap_mount_in_a_user_namespace_is_refused_clearly(userns_bundle):
-    """The mapping namespace of an idmapped mount holds host ids, which the init cannot map
-    from inside the container's user namespace: refused, not half done."""
-    rt, b = userns_bundle()
-    src = os.path.join(os.path.dirname(b.path), "vol")
-    os.mkdir(src)
-    os.mkdir(os.path.join(b.rootfs, "mapped"))
-    b.add_mount("/mapped", "bind", src, ["rbind", "idmap"])
-    assert "idmapped mounts" in failed(rt, b).stderr
-
-
 def test_user_namespace_with_read_only_root_and_masks(userns_bundle):
     """Remounts in a user namespace must keep the flags the kernel locked (nosuid, nodev...)."""
     rt, b = userns_bundle()

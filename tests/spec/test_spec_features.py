@@ -34,7 +34,7 @@ def test_document_claims():
     assert linux["cgroup"] == {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False}
     assert linux["apparmor"] == {"enabled": False} and linux["selinux"] == {"enabled": False}
     assert linux["intelRdt"] == {"enabled": False}
-    assert linux["mountExtensions"] == {"idmap": {"enabled": False}}
+    assert linux["mountExtensions"] == {"idmap": {"enabled": True}}
     assert "SCMP_ACT_NOTIFY" in linux["seccomp"]["actions"] and "SCMP_ARCH_X86_64" in linux["seccomp"]["archs"]
     assert set(linux["seccomp"]["supportedFlags"]) <= set(linux["seccomp"]["knownFlags"])
     assert linux["capabilities"][0] == "CAP_CHOWN" and linux["capabilities"][-1] == "CAP_CHECKPOINT_RESTORE"
