@@ -23,16 +23,22 @@ def host_ids(pid):
 
 
 def processes_of(uid):
-    """Host pids whose real uid is uid (a failed create must leave none)."""
+    """Host pids whose real uid is uid (a failed create must leave none). Zombies do not count:
+    a container process killed by an earlier test may wait a moment for the host's pid 1 to reap it."""
     found = []
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
-                if host_ids(name)[0] == uid:
+                if host_ids(name)[0] == uid and not _is_zombie(name):
                     found.append(int(name))
             except OSError:
                 continue
     return found
+
+
+def _is_zombie(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rpartition(")")[2].split()[0] == "Z"
 
 
 def state_ids(user):
