@@ -54,13 +54,11 @@ def start_inside(spawn, manager, script="exec sleep 60", **kwargs):
 def child_joining(manager, clone_into=False):
     """A child that joins manager's cgroup itself (join_self), optionally born in clone_into_path()
     by clone3(CLONE_INTO_CGROUP); returns (pid, what it reported). The caller reaps it (kill + waitpid)."""
-    import struct
     from runtime import linux
     r, w = os.pipe()
     if clone_into:
         fd = os.open(manager.clone_into_path(), os.O_RDONLY | os.O_DIRECTORY)
-        args = struct.pack("=11Q", 0x200000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, fd)   # CLONE_INTO_CGROUP, SIGCHLD
-        pid = linux.syscall(linux.SYS_clone3, args, len(args))
+        pid = linux.clone3_fork(0, fd)
     else:
         pid = os.fork()
     if pid == 0:

@@ -42,16 +42,6 @@ def parallel_apply(manager, pid):
         raise errors[0]
 
 
-CLONE_INTO_CGROUP = 0x200000000
-
-
-def clone3_into(cgroup_fd):
-    """fork(), but born in the cgroup2 directory cgroup_fd (struct clone_args, version 2: 88 bytes)."""
-    import struct
-    args = struct.pack("=11Q", CLONE_INTO_CGROUP, 0, 0, 0, 17, 0, 0, 0, 0, 0, cgroup_fd)  # 17: SIGCHLD
-    return linux.syscall(linux.SYS_clone3, args, len(args))
-
-
 def one_round(mode):
     """ms from fork until the child is in every hierarchy (as the runtime would wait for it)."""
     config = default_config()
@@ -65,7 +55,7 @@ def one_round(mode):
     t0 = time.perf_counter()
     if mode == "clone3":
         fd = os.open(manager.clone_into_path(), os.O_RDONLY | os.O_DIRECTORY)
-        pid = clone3_into(fd)
+        pid = linux.clone3_fork(0, fd)
         if pid:
             os.close(fd)
     else:
