@@ -103,8 +103,8 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
             console_sock = terminal.connect(console_socket)
         plan = Plan(container_id, bundle, config, rootfs, ns, cdir, console_sock, no_pivot,
                     preserve_fds, created, manager)
-        # The init is re-parented to us when the namespace child exits, so a failed create can
-        # reap it, and it goes on to our own parent (a shim, conmon) when we exit.
+        # The init is our child, or re-parented to us when the namespace child exits: a failed
+        # create can reap it, and it goes on to our own parent (a shim, conmon) when we exit.
         linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
         parent_end, child_end = sync.pair()
         child_pid, is_init = _start_child(ns, manager)
