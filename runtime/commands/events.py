@@ -22,8 +22,10 @@ def parse_duration(text):
 
 
 def main(g, opts, args):
+    import gc
     import sys
     import time
+    gc.enable()   # this command runs on (runtime.cli.run turns the collector off for one-shot commands)
     from runtime import container, state
     from runtime.commands.common import one_id
     from runtime.errors import NotRunning, PyrunError
