@@ -46,6 +46,22 @@ class Plan:
                 flags |= TYPES[t][0]
         return flags
 
+    def clone_flags(self):
+        """The flags to clone the init with when nothing is joined (runtime/process/parent.py):
+        every new namespace but cgroup, which the init unshares inside its cgroup, and those
+        after_userns_flags() leaves for later."""
+        return self.unshare_flags(exclude=("cgroup",) + self._after_userns())
+
+    def after_userns_flags(self):
+        """New namespaces to make only as root of a new user namespace: an IPC namespace makes
+        its mqueue file system at once, owned by its creator's uid - that must be the
+        container's root, not the host's."""
+        kept = self._after_userns()
+        return self.unshare_flags(exclude=tuple(t for t in TYPES if t not in kept))
+
+    def _after_userns(self):
+        return ("ipc",) if "user" in self.new else ()
+
     def close(self):
         for _, fd in self.join:
             try:

@@ -111,3 +111,43 @@ class Runtime:
     def cleanup(self):
         for cid in self.created:
             subprocess.run(self.cmd("delete", "--force", cid), capture_output=True, timeout=60)
+
+
+def process_creating_syscalls(argv):
+    """Run a runtime command (argv) under python-ptrace, tracing that process alone (not its
+    children); return [(syscall name, clone3 flags or None, clone3 cgroup fd)] for every
+    process-creating syscall it made. It must exit 0."""
+    from ptrace.debugger import PtraceDebugger, ProcessExit, ProcessSignal, NewProcessEvent
+    from ptrace.debugger.child import createChild
+    from ptrace.func_call import FunctionCallOptions
+    pid = createChild(argv, no_stdout=False, env=None)
+    debugger = PtraceDebugger()
+    made = []
+    try:
+        process = debugger.addProcess(pid, is_attached=True)
+        process.syscall()
+        while True:
+            try:
+                event_process = debugger.waitSyscall().process
+            except ProcessExit as exit_:
+                assert exit_.exitcode == 0, f"{argv} exited with {exit_.exitcode}"
+                break
+            except ProcessSignal as sig:
+                sig.process.syscall(sig.signum)
+                continue
+            except NewProcessEvent as event:
+                event.process.detach()
+                event.process.parent.syscall()
+                continue
+            call = event_process.syscall_state.event(FunctionCallOptions())
+            if call.result is None and call.name in ("clone", "clone3", "fork", "vfork"):
+                flags = cgroup = None
+                if call.name == "clone3":
+                    args = event_process.readBytes(call.arguments[0].value, 88)
+                    flags = int.from_bytes(args[0:8], "little")
+                    cgroup = int.from_bytes(args[80:88], "little")
+                made.append((call.name, flags, cgroup))
+            event_process.syscall()
+    finally:
+        debugger.quit()
+    return made

@@ -4,8 +4,8 @@ runtime), sets the time namespace offsets, and forks the init, which is pid 1 of
 namespace. It reports the init's pid and exits; the init is re-parented to the runtime (a child
 subreaper).
 
-When there is nothing to join and no user or time namespace, the runtime skips this step:
-clone3 starts the init directly in its new namespaces (run_cloned_init).
+When there is nothing to join and no time namespace, the runtime skips this step: clone3 starts
+the init directly in its new namespaces, the user namespace included (run_cloned_init).
 """
 
 import os
@@ -27,11 +27,19 @@ def run(plan, chan):
 
 def run_cloned_init(plan, chan):
     """Entry point of an init that clone3 started directly in its new namespaces (nothing to join,
-    no user or time namespace) and, on cgroup2, in its cgroup: what is left of this child's work -
-    the v1 hierarchies' join - then the init. Never returns."""
+    no time namespace) and, on cgroup2, in its cgroup: what is left of this child's work - the v1
+    hierarchies' join, a new user namespace's id maps - then the init. Never returns."""
     try:
         if plan.cgroup is not None:
+            # Before becoming the user namespace's root: v1 takes a task only from the host's root.
             plan.cgroup.join_self()
+        if "user" in plan.ns.new:
+            chan.send("userns")
+            chan.expect("continue")  # the runtime wrote our uid_map and gid_map
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
+            if plan.ns.after_userns_flags():
+                linux.unshare(plan.ns.after_userns_flags())
     except BaseException as err:
         _report(chan, err)
         os._exit(1)

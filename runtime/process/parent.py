@@ -154,12 +154,13 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
 
 def _start_child(ns, manager):
     """Start the process that leads to the container's init: (pid, True) when clone3 started the
-    init itself, already in its new namespaces; (pid, False) for the namespace child, which joins
-    namespaces by path, makes a user or time namespace first (their set-up must precede the rest)
+    init itself, already in its new namespaces (a new user namespace owning the others, its id
+    maps written while the init waits); (pid, False) for the namespace child, which joins
+    namespaces by path or sets a time namespace's offsets (only possible before anyone is in it)
     and forks the init. Either way, on cgroup2 the process starts in the container's cgroup
     (CLONE_INTO_CGROUP): joining it later costs an RCU grace period, ~10 ms of a ~30 ms create."""
-    direct = not ns.join and not {"user", "time"} & set(ns.new)
-    flags = ns.unshare_flags(exclude=("cgroup",)) if direct else 0   # cgroupns: after the v1 joins
+    direct = not ns.join and "time" not in ns.new
+    flags = ns.clone_flags() if direct else 0
     cgroup_dir = manager.clone_into_path() if manager is not None else None
     if flags or cgroup_dir:
         cgroup_fd = None

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from testlib import PYRUN, Runtime, needs_root
+from testlib import PYRUN, Runtime, needs_root, process_creating_syscalls
 from spec.defaults import default_config
 
 pytestmark = needs_root
@@ -144,3 +144,23 @@ def test_idmapped_bind_shows_an_ordinary_users_files_as_root(rt, place, rootfs_t
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["0:0"]
     assert os.stat(os.path.join(src, "file")).st_uid == 4321
+
+
+def test_the_init_is_cloned_with_its_user_namespace(rt, place, rootfs_template):
+    """With a new user namespace and nothing to join, the runtime clones the init straight into it
+    and the other new namespaces (the runtime writes the id maps while it waits), except IPC:
+    an IPC namespace's mqueue belongs to whoever creates it, so the init makes it once it is the
+    namespace's root (test_range_mapping_ownership_mounts_and_exec checks /dev/mqueue's owner)."""
+    from runtime.linux import CLONE_NEWIPC, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER
+    path, config = bundle_in(place, rootfs_template, ["sleep", "60"], owner=BASE)
+    save(path, config)
+    cid = rt.new_id()
+    made = process_creating_syscalls(rt.cmd("create", "-b", path, cid))
+    assert [name for name, _, _ in made] == ["clone3"], made
+    flags = made[0][1]
+    assert flags & (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) == CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS
+    assert not flags & CLONE_NEWIPC
+    pid = rt.state(cid)["pid"]
+    with open(f"/proc/{pid}/uid_map") as f:
+        assert f.read().split() == ["0", str(BASE), str(SIZE)]
+    assert os.readlink(f"/proc/{pid}/ns/ipc") != os.readlink("/proc/self/ns/ipc")

@@ -14,18 +14,13 @@ import subprocess
 
 import pytest
 
-from testlib import IS_ROOT, PYRUN
+from testlib import IS_ROOT, PYRUN, process_creating_syscalls
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="needs root: containers with namespaces and cgroups")
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWCGROUP = 0x02000000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-CLONE_INTO_CGROUP = 0x200000000
+from runtime.linux import (CLONE_INTO_CGROUP, CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS,
+                           CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS)
+
 NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
 
 
@@ -33,50 +28,10 @@ def has_cgroup2_dir():
     return os.path.isdir("/sys/fs/cgroup/unified") or os.path.exists("/sys/fs/cgroup/cgroup.controllers")
 
 
-def traced_create(pyrun, bundle_path, cid):
-    """Run `pyrun create` under ptrace; return [(syscall name, clone3 flags or None, clone3 cgroup fd)]
-    for every process-creating syscall the runtime process made."""
-    from ptrace.debugger import PtraceDebugger, ProcessExit, ProcessSignal, NewProcessEvent
-    from ptrace.debugger.child import createChild
-    from ptrace.func_call import FunctionCallOptions
-    argv = pyrun.cmd("create", "-b", bundle_path, cid)
-    pid = createChild(argv, no_stdout=False, env=None)
-    debugger = PtraceDebugger()
-    made = []
-    try:
-        process = debugger.addProcess(pid, is_attached=True)
-        process.syscall()
-        while True:
-            try:
-                event_process = debugger.waitSyscall().process
-            except ProcessExit as exit_:
-                assert exit_.exitcode == 0, f"pyrun create exited with {exit_.exitcode}"
-                break
-            except ProcessSignal as sig:
-                sig.process.syscall(sig.signum)
-                continue
-            except NewProcessEvent as event:
-                event.process.detach()
-                event.process.parent.syscall()
-                continue
-            call = event_process.syscall_state.event(FunctionCallOptions())
-            if call.result is None and call.name in ("clone", "clone3", "fork", "vfork"):
-                flags = cgroup = None
-                if call.name == "clone3":
-                    args = event_process.readBytes(call.arguments[0].value, 88)
-                    flags = int.from_bytes(args[0:8], "little")
-                    cgroup = int.from_bytes(args[80:88], "little")
-                made.append((call.name, flags, cgroup))
-            event_process.syscall()
-    finally:
-        debugger.quit()
-    return made
-
-
 def test_the_init_is_cloned_into_its_namespaces_and_cgroup(pyrun, make_bundle):
     bundle = make_bundle(args=["true"])
     cid = pyrun.new_id()
-    made = traced_create(pyrun, bundle.path, cid)
+    made = process_creating_syscalls(pyrun.cmd("create", "-b", bundle.path, cid))
     pid = pyrun.state(cid)["pid"]
     # One process made: the init itself, in a new pid namespace (its own pid 1 there).
     assert [name for name, _, _ in made] == ["clone3"], made
@@ -96,7 +51,7 @@ def test_a_time_namespace_gets_a_namespace_child_first(pyrun, make_bundle):
     bundle.config["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400, "nanosecs": 0}}
     bundle.save()
     cid = pyrun.new_id()
-    made = traced_create(pyrun, bundle.path, cid)
+    made = process_creating_syscalls(pyrun.cmd("create", "-b", bundle.path, cid))
     assert len(made) == 1, made
     name, flags, _ = made[0]
     if name == "clone3":   # into the cgroup2 directory, no namespace flags
