@@ -177,3 +177,26 @@ def as_user(users):
     yield make
     for rt in made:
         rt.cleanup()
+
+
+@pytest.fixture
+def place():
+    """A world-traversable directory for a root-run container in a user namespace: its root (host
+    uid BASE) must reach its rootfs, which pytest's 0700 tmp_path would hide. Host mounts a test
+    made below it (tmpfs sources of idmapped mounts) are unmounted at the end, innermost first."""
+    path = tempfile.mkdtemp(prefix="pyrun-userns-")
+    os.chmod(path, 0o755)
+    yield path
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f if line.split()[4].startswith(path + "/")]
+    for point in sorted(points, key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def rt(place):
+    """pyrun, with its state under place."""
+    runtime = Runtime(PYRUN, os.path.join(place, "state"))
+    yield runtime
+    runtime.cleanup()

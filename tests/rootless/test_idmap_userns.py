@@ -8,39 +8,16 @@ and leaves nothing behind. Observed from inside (ls -ln) and on the host (os.sta
 import glob
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from testlib import PYRUN, Runtime, needs_root
+from testlib import needs_root
 from spec.defaults import default_config
 
 pytestmark = needs_root
 
-BASE, SIZE = 100000, 65536
-
-
-@pytest.fixture
-def place():
-    """World-traversable: the container's root (host uid 100000) must reach its rootfs."""
-    path = tempfile.mkdtemp(prefix="pyrun-idmap-userns-")
-    os.chmod(path, 0o755)
-    yield path
-    # Host mounts a test made (tmpfs sources), innermost first.
-    with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4] for line in f if line.split()[4].startswith(path + "/")]
-    for point in sorted(points, key=len, reverse=True):
-        subprocess.run(["umount", "-l", point], capture_output=True)
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def rt(place):
-    runtime = Runtime(PYRUN, os.path.join(place, "state"))
-    yield runtime
-    runtime.cleanup()
+from rootlesslib import BASE, SIZE
 
 
 @pytest.fixture

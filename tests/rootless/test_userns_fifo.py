@@ -4,24 +4,14 @@ root as the host sees it (runc's createExecFifo chowns it to HostRootUID/GID): 1
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
 from testlib import PYRUN, RUNC, Runtime, needs_root
 from spec.defaults import default_config
 
-BASE, SIZE = 100000, 65536
-
-
-@pytest.fixture
-def place():
-    path = tempfile.mkdtemp(prefix="pyrun-userns-fifo-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+from rootlesslib import BASE, SIZE
 
 
 @pytest.fixture

@@ -4,34 +4,16 @@ bind that shows an ordinary user's files as root's."""
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 
 import pytest
 
-from testlib import PYRUN, Runtime, needs_root, process_creating_syscalls
+from testlib import needs_root, process_creating_syscalls
 from spec.defaults import default_config
 
 pytestmark = needs_root
 
-BASE, SIZE = 100000, 65536
-
-
-@pytest.fixture
-def place():
-    """World-traversable (the container's root, host uid 100000, must reach its rootfs)."""
-    path = tempfile.mkdtemp(prefix="pyrun-userns-root-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def rt(place):
-    runtime = Runtime(PYRUN, os.path.join(place, "state"))
-    yield runtime
-    runtime.cleanup()
+from rootlesslib import BASE, SIZE
 
 
 def bundle_in(place, rootfs_template, args, owner=None, userns=True):

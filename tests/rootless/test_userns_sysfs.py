@@ -5,33 +5,15 @@ ro/nosuid/nodev/noexec on every mount of it (runc, crun). Default mounts otherwi
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 
-import pytest
 
-from testlib import PYRUN, Runtime, needs_root
+from testlib import needs_root
 from spec.defaults import default_config
 
 pytestmark = needs_root
 
-BASE, SIZE = 100000, 65536
-
-
-@pytest.fixture
-def place():
-    path = tempfile.mkdtemp(prefix="pyrun-userns-sysfs-")
-    os.chmod(path, 0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def rt(place):
-    runtime = Runtime(PYRUN, os.path.join(place, "state"))
-    yield runtime
-    runtime.cleanup()
+from rootlesslib import BASE, SIZE
 
 
 def run(rt, place, rootfs_template, script, network=False, sys_options=None):
