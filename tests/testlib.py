@@ -151,3 +151,33 @@ def process_creating_syscalls(argv):
     finally:
         debugger.quit()
     return made
+
+
+def leftovers(rt, cid, bundle, is_containers_mount=None):
+    """Everything on the host that still belongs to the container (after a failed create, or a
+    delete), as readable strings: its state dir, processes (by id on the command line, or rooted
+    in its rootfs), mounts of the bundle (and any line is_containers_mount(line) claims), cgroups."""
+    import glob
+    found = []
+    if os.path.exists(os.path.join(rt.root, cid)):
+        found.append(f"state dir {os.path.join(rt.root, cid)}")
+    for proc in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(f"{proc}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            root = os.readlink(f"{proc}/root")
+        except OSError:
+            continue
+        if cid in cmdline or root.startswith(bundle.rootfs):
+            found.append(f"process {proc}: {cmdline.strip()}")
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            if bundle.path in line or (is_containers_mount is not None and is_containers_mount(line)):
+                found.append(f"mount {line.strip()}")
+    for hierarchy in glob.glob("/sys/fs/cgroup/*"):
+        for dirpath, dirnames, _ in os.walk(hierarchy):
+            if cid in dirnames:
+                found.append(f"cgroup {dirpath}/{cid}")
+            if dirpath.count("/") > 8:
+                dirnames[:] = []
+    return found

@@ -1,43 +1,15 @@
 """A failure at any step of create leaves nothing behind: no state directory, no process, no mount,
 no cgroup; and the error names what failed. Each test injects one fault, then looks at the host."""
 
-import glob
 import json
 import os
 import stat
 
 import pytest
 
-from testlib import needs_root
+from testlib import leftovers, needs_root
 
 pytestmark = needs_root
-
-
-def leftovers(rt, cid, bundle):
-    """Everything on the host that still belongs to the container, as readable strings."""
-    found = []
-    if os.path.exists(os.path.join(rt.root, cid)):
-        found.append(f"state dir {os.path.join(rt.root, cid)}")
-    for proc in glob.glob("/proc/[0-9]*"):
-        try:
-            with open(f"{proc}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-            root = os.readlink(f"{proc}/root")
-        except OSError:
-            continue
-        if cid in cmdline or root.startswith(bundle.rootfs):
-            found.append(f"process {proc}: {cmdline.strip()}")
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            if bundle.path in line:
-                found.append(f"mount {line.strip()}")
-    for hierarchy in glob.glob("/sys/fs/cgroup/*"):
-        for dirpath, dirnames, _ in os.walk(hierarchy):
-            if cid in dirnames:
-                found.append(f"cgroup {dirpath}/{cid}")
-            if dirpath.count("/") > 8:
-                dirnames[:] = []
-    return found
 
 
 def create_fails(rt, bundle, *extra):

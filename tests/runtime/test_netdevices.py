@@ -9,7 +9,6 @@ driver), under unique names, deleted afterwards. Addresses come from the documen
 (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32); no packet is sent.
 """
 
-import glob
 import json
 import os
 import subprocess
@@ -20,7 +19,7 @@ import uuid
 
 import pytest
 
-from testlib import IS_ROOT, PYRUN, needs_root
+from testlib import IS_ROOT, PYRUN, leftovers, needs_root
 
 from runtime import network
 from spec import features
@@ -93,23 +92,6 @@ def netdev_bundle(make_bundle, devices, args=("true",), netns_path=None):
             if ns["type"] == "network":
                 ns["path"] = netns_path
     return bundle.save()
-
-
-def leftovers(rt, cid, bundle):
-    found = []
-    if os.path.exists(os.path.join(rt.root, cid)):
-        found.append("state dir")
-    for proc in glob.glob("/proc/[0-9]*"):
-        try:
-            with open(f"{proc}/cmdline", "rb") as f:
-                cmdline = f.read().decode(errors="replace")
-            root = os.readlink(f"{proc}/root")
-        except OSError:
-            continue
-        if cid in cmdline or root.startswith(bundle.rootfs):
-            found.append(f"process {proc}")
-    found += [d for d in glob.glob(f"/sys/fs/cgroup/*/**/{cid}", recursive=True)]
-    return found
 
 
 def create_fails(rt, bundle):
