@@ -129,7 +129,9 @@ def parse(entry, bundle, where="mounts", linux_config=None):
 
 def _idmap(entry, options, flags, where, linux_config):
     """(uid mappings, gid mappings, recursive) of an idmapped bind, or None. The entry's own
-    mappings, else (idmap/ridmap alone) the container's user namespace mappings."""
+    mappings, else (idmap/ridmap alone) the container's user namespace mappings; (None, None,
+    recursive) for a container that joins a user namespace by path and gives no mappings: the
+    runtime then idmaps through that namespace itself."""
     asked = "idmap" in options or "ridmap" in options
     uids, gids = entry.get("uidMappings"), entry.get("gidMappings")
     if not (asked or uids or gids):
@@ -138,6 +140,9 @@ def _idmap(entry, options, flags, where, linux_config):
         raise ConfigError(f"config.json: {where}: idmapped mounts are supported for bind mounts only")
     if not uids and not gids:
         uids, gids = linux_config.get("uidMappings"), linux_config.get("gidMappings")
+        if not uids and not gids and any(ns.get("type") == "user" and ns.get("path")
+                                         for ns in linux_config.get("namespaces") or []):
+            return None, None, "ridmap" in options
     if not uids or not gids:
         raise ConfigError(f"config.json: {where}: an idmapped mount needs uidMappings and gidMappings "
                           f"(in the mount, or the container's user namespace)")

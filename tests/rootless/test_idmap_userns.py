@@ -12,11 +12,10 @@ import subprocess
 import pytest
 
 from testlib import leftovers, needs_root
+from rootlesslib import BASE, SIZE
 from spec.defaults import default_config
 
 pytestmark = needs_root
-
-from rootlesslib import BASE, SIZE
 
 
 @pytest.fixture
@@ -182,3 +181,24 @@ def test_a_refused_idmapped_mount_names_the_mount_and_leaves_nothing(rt, bundle,
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stderr.strip() == f"config.json: mounts[{index}]: idmapped mount of {source} on /v: {said}"
     assert leftovers(rt, cid, bundle, lambda line: vol in line and "idmapped" in line) == []
+
+
+def test_idmap_through_a_user_namespace_joined_by_path(rt, place, rootfs_template, vol):
+    """A container that joins another's user namespace by path (no mappings of its own) idmaps
+    through that namespace: host files show with their on-disk ids, as with its own mapping."""
+    first = UsernsBundle(place, rootfs_template)
+    first.save("sleep 60")
+    owner_id = rt.new_id()
+    rt("run", "-d", "-b", first.path, owner_id)
+    pid = rt.state(owner_id)["pid"]
+    second_place = os.path.join(place, "second")
+    os.mkdir(second_place)
+    second = UsernsBundle(second_place, rootfs_template)
+    second.config["linux"]["namespaces"] = [ns for ns in second.config["linux"]["namespaces"] if ns["type"] != "user"]
+    second.config["linux"]["namespaces"].append({"type": "user", "path": f"/proc/{pid}/ns/user"})
+    del second.config["linux"]["uidMappings"], second.config["linux"]["gidMappings"]
+    second.add_mount("/v", vol, ["rbind", "idmap"])
+    text = run(rt, second, "cat /proc/self/uid_map; echo ---; ls -ln /v")
+    uid_map, listing = text.split("---\n")
+    assert uid_map.split() == ["0", str(BASE), str(SIZE)]
+    assert owners(listing) == {"root-file": "0:0", "user-file": "1000:1000"}

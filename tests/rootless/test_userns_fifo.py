@@ -9,9 +9,8 @@ import subprocess
 import pytest
 
 from testlib import PYRUN, RUNC, Runtime, needs_root
-from spec.defaults import default_config
-
 from rootlesslib import BASE, SIZE
+from spec.defaults import default_config
 
 
 @pytest.fixture

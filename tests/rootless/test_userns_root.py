@@ -9,11 +9,10 @@ import subprocess
 import pytest
 
 from testlib import needs_root, process_creating_syscalls
+from rootlesslib import BASE, SIZE
 from spec.defaults import default_config
 
 pytestmark = needs_root
-
-from rootlesslib import BASE, SIZE
 
 
 def bundle_in(place, rootfs_template, args, owner=None, userns=True):

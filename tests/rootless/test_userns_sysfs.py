@@ -7,13 +7,11 @@ import json
 import os
 import subprocess
 
-
 from testlib import needs_root
+from rootlesslib import BASE, SIZE
 from spec.defaults import default_config
 
 pytestmark = needs_root
-
-from rootlesslib import BASE, SIZE
 
 
 def run(rt, place, rootfs_template, script, network=False, sys_options=None):
