@@ -1,6 +1,6 @@
 """The runtime's side of exec: the process to run (from --process or from the container's own
-process with the command-line overrides), forking the tenant, placing it in the container's
-cgroup, and then either leaving it to the caller (--detach, pid file) or waiting for it,
+process with the command-line overrides), starting the tenant in the container's cgroup, and
+then either leaving it to the caller (--detach, pid file) or waiting for it,
 forwarding signals and exiting with its status.
 """
 
@@ -10,7 +10,7 @@ import signal
 
 from runtime import container, linux, state
 from runtime.errors import InvalidState, SetupError, UsageError
-from runtime.process import sync, tenant
+from runtime.process import spawn, sync, tenant
 
 
 def process_config(config, opts, command):
@@ -86,11 +86,16 @@ def execute(g, record, process, opts):
     plan = tenant.Plan(process, record.config or {}, ns_fds, console_sock, preserve,
                        state.seccomp_cache_dir(g.root))
     linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)   # the tenant is re-parented to us
+    # The child joins the cgroup itself (born in the cgroup2 one, v1 through `tasks`): no RCU grace
+    # period, as the parent's write pays. Not for an initial CPU affinity, which the spec wants set
+    # before the process joins, nor in a paused container, where the child would freeze at once.
+    early_cgroup = manager if st != "paused" and not (process.get("execCPUAffinity") or {}).get("initial") \
+        else None
     parent_end, child_end = sync.pair()
-    child_pid = os.fork()
+    child_pid, _ = spawn.start_child(early_cgroup)
     if child_pid == 0:
         parent_end.close()
-        tenant.run_child(plan, child_end)
+        tenant.run_child(plan, child_end, early_cgroup)
     child_end.close()
     for _, fd in ns_fds:
         os.close(fd)
@@ -106,7 +111,7 @@ def execute(g, record, process, opts):
         affinity = process.get("execCPUAffinity") or {}
         if affinity.get("initial"):
             sched.apply_initial_affinity(affinity, pid)   # before it joins the cgroup (spec 1.2)
-        if manager is not None:
+        if manager is not None and early_cgroup is None:
             manager.apply(pid)
         if not opts.detach:
             container.forward_signals(pid)   # before it runs: a signal may come as soon as it does

@@ -9,7 +9,7 @@ import time
 
 from runtime import linux, namespaces, state
 from runtime.errors import ConfigError, PyrunError, SetupError
-from runtime.process import sync
+from runtime.process import spawn, sync
 
 
 class Plan:
@@ -157,23 +157,10 @@ def _start_child(ns, manager):
     init itself, already in its new namespaces (a new user namespace owning the others, its id
     maps written while the init waits); (pid, False) for the namespace child, which joins
     namespaces by path or sets a time namespace's offsets (only possible before anyone is in it)
-    and forks the init. Either way, on cgroup2 the process starts in the container's cgroup
-    (CLONE_INTO_CGROUP): joining it later costs an RCU grace period, ~10 ms of a ~30 ms create."""
+    and forks the init."""
     direct = not ns.join and "time" not in ns.new
-    flags = ns.clone_flags() if direct else 0
-    cgroup_dir = manager.clone_into_path() if manager is not None else None
-    if flags or cgroup_dir:
-        cgroup_fd = None
-        try:
-            if cgroup_dir:
-                cgroup_fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            return linux.clone3_fork(flags, cgroup_fd), direct
-        except OSError:
-            pass   # an older kernel, a cgroup that refuses the child, a seccomp filter: fork instead
-        finally:
-            if cgroup_fd is not None:
-                os.close(cgroup_fd)
-    return os.fork(), False
+    pid, cloned = spawn.start_child(manager, ns.clone_flags() if direct else 0)
+    return pid, direct and cloned
 
 
 def _sync(plan, chan, child_pid):

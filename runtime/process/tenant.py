@@ -1,10 +1,11 @@
 """A process that `exec` adds to a running container (youki calls it a tenant).
 
-The runtime forks a child that joins every namespace of the container's init (the user
+The runtime starts a child that joins the container's cgroup (born in the cgroup2 one through
+clone3; see runtime/process/spawn.py) and every namespace of the container's init (the user
 namespace first, the mount namespace last, which also makes the container's root our root and
 resets our cwd into it), and forks the tenant there, so it is inside the container's pid
-namespace too. The runtime puts the tenant into the container's cgroup before it runs anything
-of the user's, then the tenant applies its process attributes and execs. The sync channel is
+namespace too. (With an initial CPU affinity, or in a paused container, the runtime puts the
+tenant into the cgroup instead.) Then the tenant applies its process attributes and execs. The sync channel is
 close-on-exec: end of file means execve succeeded; an error message means it did not.
 """
 
@@ -42,9 +43,12 @@ class Plan:
         self.seccomp_cache = seccomp_cache
 
 
-def run_child(plan, chan):
-    """In the forked child: join the namespaces, fork the tenant, report its pid, exit."""
+def run_child(plan, chan, cgroup=None):
+    """In the forked child: join the cgroup (when given: the runtime does not), the namespaces,
+    fork the tenant, report its pid, exit."""
     try:
+        if cgroup is not None:
+            cgroup.join_self()
         prepared = _prepare(plan)
         namespaces.join(namespaces.Plan(set(), plan.ns_fds))
         pid = os.fork()

@@ -28,6 +28,16 @@ def test_exec_joins_every_namespace_and_the_cgroup(pyrun, running):
     assert out == expected
 
 
+def test_exec_process_is_in_the_containers_cgroups(pyrun, running, tmp_path):
+    """In every hierarchy the init's cgroup (the child starts there: clone3 into the cgroup2 one,
+    v1 through `tasks`), read from the host."""
+    pid_file = tmp_path / "pid"
+    pyrun("exec", "--detach", "--pid-file", str(pid_file), running, "sleep", "30")
+    init = pyrun.state(running)["pid"]
+    with open(f"/proc/{pid_file.read_text()}/cgroup") as ours, open(f"/proc/{init}/cgroup") as inits:
+        assert sorted(ours.read().splitlines()) == sorted(inits.read().splitlines())
+
+
 def test_exec_output_and_exit_code(pyrun, running):
     proc = pyrun("exec", running, "sh", "-c", "echo out; echo err >&2; exit 42", check=False)
     assert (proc.returncode, proc.stdout, proc.stderr) == (42, "out\n", "err\n")

@@ -1,0 +1,32 @@
+"""Starting a child of the runtime: through clone3 where that helps, else os.fork.
+
+clone3 can start the child in new namespaces and, on a cgroup2 hierarchy, in its cgroup
+(CLONE_INTO_CGROUP): a process moved into a cgroup afterwards, through cgroup.procs, waits one RCU
+grace period (~10 ms here, the largest single cost of a create or an exec; docs/cgroups.md).
+Used by create (runtime/process/parent.py) and exec (runtime/process/exec_parent.py).
+"""
+
+import os
+
+from runtime import linux
+
+
+def start_child(manager, flags=0):
+    """Fork, through clone3 where that helps: with namespace flags the child starts in new
+    namespaces, and on cgroup2 in manager's cgroup (CLONE_INTO_CGROUP: joining it later costs an
+    RCU grace period). (pid, True) when clone3 made the child, (pid,
+    False) after a plain os.fork(): nothing for clone3 to do, or the kernel or a seccomp profile
+    refused it. Returns 0 as pid in the child, as fork does."""
+    cgroup_dir = manager.clone_into_path() if manager is not None else None
+    if flags or cgroup_dir:
+        cgroup_fd = None
+        try:
+            if cgroup_dir:
+                cgroup_fd = os.open(cgroup_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            return linux.clone3_fork(flags, cgroup_fd), True
+        except OSError:
+            pass   # an older kernel, a cgroup that refuses the child, a seccomp filter: fork instead
+        finally:
+            if cgroup_fd is not None:
+                os.close(cgroup_fd)
+    return os.fork(), False
