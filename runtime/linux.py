@@ -41,42 +41,6 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 CLONE_INTO_CGROUP = 0x200000000   # clone3 only: start the child in the cgroup2 directory args.cgroup
 
-
-class _CloneArgs(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_uint64) for name in (
-        "flags", "pidfd", "child_tid", "parent_tid", "exit_signal", "stack", "stack_size", "tls",
-        "set_tid", "set_tid_size", "cgroup")]
-
-
-def clone3_fork(flags, cgroup_fd=None):
-    """fork() through clone3(2): the child starts in new namespaces (flags) and, given a cgroup2
-    directory fd, in that cgroup (CLONE_INTO_CGROUP: no attach later, so no RCU grace period).
-    Returns 0 in the child and its pid in the parent; OSError if the kernel refuses, and then the
-    caller forks as usual.
-
-    Done as os.fork() does it: Python's before/after-fork steps around the call, the GIL held
-    throughout (PyDLL). Only for a single-threaded caller: glibc's fork() also refreshes the
-    thread id it caches, which a raw clone leaves at the parent's; nothing the child does (fork,
-    execve, signals by pid) reads that cache."""
-    args = _CloneArgs(flags=flags | (CLONE_INTO_CGROUP if cgroup_fd is not None else 0),
-                      exit_signal=17,   # SIGCHLD, as fork()
-                      cgroup=cgroup_fd if cgroup_fd is not None else 0)
-    api = ctypes.pythonapi
-    api.PyOS_BeforeFork()
-    pid = _syscall_holding_gil(SYS_clone3, ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
-    if pid == 0:
-        api.PyOS_AfterFork_Child()
-        return 0
-    err = ctypes.get_errno()
-    api.PyOS_AfterFork_Parent()
-    if pid < 0:
-        raise OSError(err, f"clone3: {os.strerror(err)}")
-    return pid
-
-
-_syscall_holding_gil = ctypes.PyDLL(None, use_errno=True).syscall
-_syscall_holding_gil.restype = ctypes.c_long
-
 # mount(2) flags.
 MS_RDONLY = 0x1
 MS_NOSUID = 0x2
@@ -172,6 +136,44 @@ def setns(fd, nstype=0):
 def setdomainname(name):
     data = _b(name)
     _check(_libc.setdomainname(data, len(data)), "setdomainname")
+
+
+# --- starting processes (runtime/process/spawn.py) ---
+# syscall() through PyDLL: the GIL stays held across the call, as os.fork holds it across fork().
+_syscall_holding_gil = ctypes.PyDLL(None, use_errno=True).syscall
+_syscall_holding_gil.restype = ctypes.c_long
+
+
+class _CloneArgs(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "flags", "pidfd", "child_tid", "parent_tid", "exit_signal", "stack", "stack_size", "tls",
+        "set_tid", "set_tid_size", "cgroup")]
+
+
+def clone3_fork(flags, cgroup_fd=None):
+    """fork() through clone3(2): the child starts in new namespaces (flags) and, given a cgroup2
+    directory fd, in that cgroup (CLONE_INTO_CGROUP: no attach later, so no RCU grace period).
+    Returns 0 in the child and its pid in the parent; OSError if the kernel refuses, and then the
+    caller forks as usual.
+
+    Done as os.fork() does it: Python's before/after-fork steps around the call, the GIL held
+    throughout (PyDLL). Only for a single-threaded caller: glibc's fork() also refreshes the
+    thread id it caches, which a raw clone leaves at the parent's; nothing the child does (fork,
+    execve, signals by pid) reads that cache."""
+    args = _CloneArgs(flags=flags | (CLONE_INTO_CGROUP if cgroup_fd is not None else 0),
+                      exit_signal=17,   # SIGCHLD, as fork()
+                      cgroup=cgroup_fd if cgroup_fd is not None else 0)
+    api = ctypes.pythonapi
+    api.PyOS_BeforeFork()
+    pid = _syscall_holding_gil(SYS_clone3, ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
+    if pid == 0:
+        api.PyOS_AfterFork_Child()
+        return 0
+    err = ctypes.get_errno()
+    api.PyOS_AfterFork_Parent()
+    if pid < 0:
+        raise OSError(err, f"clone3: {os.strerror(err)}")
+    return pid
 
 
 def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
