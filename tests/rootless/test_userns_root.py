@@ -145,3 +145,7 @@ def test_the_init_is_cloned_with_its_user_namespace(rt, place, rootfs_template):
     with open(f"/proc/{pid}/uid_map") as f:
         assert f.read().split() == ["0", str(BASE), str(SIZE)]
     assert os.readlink(f"/proc/{pid}/ns/ipc") != os.readlink("/proc/self/ns/ipc")
+    # The v1 hierarchies were joined before the init became the namespace's root (v1 takes a task
+    # from the host's root only); the cgroup2 one at birth.
+    with open(f"/proc/{pid}/cgroup") as f:
+        assert all(line.rstrip("\n").endswith("/" + cid) for line in f)
