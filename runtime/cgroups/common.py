@@ -412,6 +412,16 @@ def remove_tree(dirpath, timeout=5.0):
                 time.sleep(0.005)
 
 
+def remove_made(dirs):
+    """Undo a failed create: remove the directories it made (listed parent first), deepest first,
+    as far as possible - the error being reported is the one that made the create fail."""
+    for d in reversed(dirs):
+        try:
+            remove_tree(d, timeout=1.0)
+        except CgroupError:
+            pass
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     delay = 0.001

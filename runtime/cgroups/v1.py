@@ -142,11 +142,7 @@ class V1Manager:
                 write(path, name, read(parent, name).strip(), f"cpuset ({name} from {parent})")
 
     def _remove_created(self):
-        for d in reversed(self.created):
-            try:
-                common.remove_tree(d, timeout=1.0)
-            except CgroupError:
-                pass
+        common.remove_made(self.created)
         self.created = []
 
     def apply(self, pid):

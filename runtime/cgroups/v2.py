@@ -345,11 +345,7 @@ class V2Manager:
                                   f"{parent}/cgroup.subtree_control: {e.strerror}{hint}")
 
     def _remove_created(self):
-        for d in reversed(self.created):
-            try:
-                common.remove_tree(d, timeout=1.0)
-            except CgroupError:
-                pass
+        common.remove_made(self.created)
         self.created = []
 
     def apply(self, pid):
