@@ -362,6 +362,16 @@ def move(dirpath, pid, name="cgroup.procs"):
         raise CgroupError(f"cannot move {who} into cgroup {dirpath}: {e.strerror}")
 
 
+def write_cpu_list(dirpath, key, value):
+    """linux.resources.cpu.cpus or .mems (key) into cpuset.<key>, read back as the same set."""
+    try:
+        want = parse_cpu_list(value)
+    except ValueError:
+        raise ConfigError(f"linux.resources.cpu.{key}: {value!r} is not a list like 0-2,4") from None
+    write_checked(dirpath, f"cpuset.{key}", value, f"linux.resources.cpu.{key}", expect=want,
+                  normalize=parse_cpu_list)
+
+
 def write_checked(dirpath, name, value, field, expect=None, normalize=str.strip):
     """Write, then read back; the normalized content must equal expect (default: the value written)."""
     write(dirpath, name, value, field)

@@ -389,13 +389,7 @@ class V1Manager:
                 write_checked(path, "cpu.idle", int(cpu["idle"]), "linux.resources.cpu.idle")
         for key in ("cpus", "mems"):
             if cpu.get(key):
-                path = self._need("cpuset", f"linux.resources.cpu.{key}")
-                try:
-                    want = common.parse_cpu_list(cpu[key])
-                except ValueError:
-                    raise ConfigError(f"linux.resources.cpu.{key}: {cpu[key]!r} is not a list like 0-2,4")
-                write_checked(path, f"cpuset.{key}", cpu[key], f"linux.resources.cpu.{key}",
-                              expect=want, normalize=common.parse_cpu_list)
+                common.write_cpu_list(self._need("cpuset", f"linux.resources.cpu.{key}"), key, cpu[key])
 
     def _write_blkio(self, bio):
         wanted = [k for k in ("weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",

@@ -148,12 +148,7 @@ def write_cpu(path, cpu):
         write_checked(path, "cpu.max.burst", cpu["burst"], "linux.resources.cpu.burst")
     for key in ("cpus", "mems"):
         if cpu.get(key):
-            try:
-                want = common.parse_cpu_list(cpu[key])
-            except ValueError:
-                raise ConfigError(f"linux.resources.cpu.{key}: {cpu[key]!r} is not a list like 0-2,4")
-            write_checked(path, f"cpuset.{key}", cpu[key], f"linux.resources.cpu.{key}",
-                          expect=want, normalize=common.parse_cpu_list)
+            common.write_cpu_list(path, key, cpu[key])
 
 
 def write_io(path, bio):

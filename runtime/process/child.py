@@ -38,8 +38,9 @@ def run_cloned_init(plan, chan):
             chan.expect("continue")  # the runtime wrote our uid_map and gid_map
             os.setresgid(0, 0, 0)
             os.setresuid(0, 0, 0)
-            if plan.ns.after_userns_flags():
-                linux.unshare(plan.ns.after_userns_flags())
+            later = plan.ns.after_userns_flags()
+            if later:
+                linux.unshare(later)
     except BaseException as err:
         _report(chan, err)
         os._exit(1)

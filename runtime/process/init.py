@@ -12,6 +12,7 @@ import os
 import stat
 
 from runtime import linux, network, rootfs, state
+from runtime.cgroups.common import own_cgroups
 from runtime.errors import PyrunError, SetupError
 from runtime.process import setup
 from runtime.rootfs import cgroupfs
@@ -41,7 +42,7 @@ def _init(plan, chan):
     setup.reset_signals()
     # /proc is still the host's here: its "self" is our pid as the host (and hooks) know it.
     host_pid = int(os.readlink("/proc/self"))
-    own_cgroups = cgroupfs.own_cgroups()
+    own = own_cgroups()   # before the cgroup namespace: inside it every path reads "/"
     if "cgroup" in plan.ns.new:
         linux.unshare(linux.CLONE_NEWCGROUP)
     os.setsid()
@@ -58,7 +59,7 @@ def _init(plan, chan):
 
     in_user_ns = "user" in plan.ns.new or plan.ns.has("user")
     rootfs.prepare(plan.rootfs, plan.bundle, config, in_user_ns,
-                   lambda spec, root: cgroupfs.mount(spec, root, own_cgroups),
+                   lambda spec, root: cgroupfs.mount(spec, root, own),
                    (lambda i: _idmapped_tree(chan, i, host_pid)) if in_user_ns else None)
     # A missing cwd is made inside the rootfs, as runc does (engines rely on it for an image's WorkingDir).
     rootfs.make_dir(plan.rootfs, process.get("cwd") or "/")

@@ -29,22 +29,11 @@ def host_hierarchies():
     return found
 
 
-def own_cgroups():
-    """hierarchy key (controllers or name=...) -> this process's path in it ('' is v2).
-
-    Read before the init unshares its cgroup namespace: inside it every path reads "/"."""
-    own = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            own[controllers] = path
-    return own
-
-
 def mount(spec, rootfs, own):
     """Mount the cgroup filesystem at spec.destination inside rootfs (before pivot_root).
 
-    own is own_cgroups() as read before entering the cgroup namespace."""
+    own is runtime.cgroups.common.own_cgroups() as read before entering the cgroup namespace
+    (inside it every path reads "/")."""
     target = paths.make_target(rootfs, spec.destination, True)
     hierarchies = host_hierarchies()
     flags = spec.flags & ~linux.MS_REC
