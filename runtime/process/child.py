@@ -11,7 +11,6 @@ the init directly in its new namespaces, the user namespace included (run_cloned
 import os
 
 from runtime import linux, namespaces
-from runtime.errors import PyrunError
 from runtime.process import init
 
 
@@ -20,7 +19,7 @@ def run(plan, chan):
     try:
         _child(plan, chan)
     except BaseException as err:
-        _report(chan, err)
+        chan.send_error(err)
         os._exit(1)
     os._exit(0)
 
@@ -42,17 +41,9 @@ def run_cloned_init(plan, chan):
             if later:
                 linux.unshare(later)
     except BaseException as err:
-        _report(chan, err)
+        chan.send_error(err)
         os._exit(1)
     init.run(plan, chan)
-
-
-def _report(chan, err):
-    message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
-    try:
-        chan.send("error", message=message, kind=type(err).__name__)
-    except OSError:
-        pass
 
 
 def _child(plan, chan):

@@ -6,7 +6,6 @@ forwarding signals and exiting with its status.
 
 import copy
 import os
-import signal
 
 from runtime import container, linux, state
 from runtime.errors import InvalidState, SetupError, UsageError
@@ -104,7 +103,7 @@ def execute(g, record, process, opts):
     pid = None
     try:
         msg = parent_end.recv()
-        _reap(child_pid)
+        spawn.reap(child_pid)
         if msg is None or msg["type"] == "error":
             raise SetupError(msg["message"] if msg else "exec: the namespace child died")
         pid = msg["pid"]
@@ -126,16 +125,12 @@ def execute(g, record, process, opts):
             parent_end.send("continue")
             msg = parent_end.recv()
         if msg is not None and msg["type"] == "error":
-            _reap(pid)
+            spawn.reap(pid)
             pid = None
             raise SetupError(msg["message"])
     except BaseException:
         if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            _reap(pid)
+            spawn.kill_and_reap(pid)
         raise
     finally:
         parent_end.close()
@@ -169,10 +164,3 @@ def _alive(pid):
     except ProcessLookupError:
         return False
     return state.process_start_time(pid) is not None
-
-
-def _reap(pid):
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass

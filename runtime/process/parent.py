@@ -128,7 +128,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         finally:
             parent_end.close()
             if not is_init:
-                _reap(child_pid)
+                spawn.reap(child_pid)
         record = state.ContainerRecord(
             dir=cdir, id=container_id, pid=init_pid, start_time=state.process_start_time(init_pid),
             bundle=bundle, rootfs=rootfs, created=created, annotations=config.get("annotations") or {},
@@ -140,7 +140,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
     except BaseException:
         ns.close()
         if init_pid:
-            _kill_and_reap(init_pid)
+            spawn.kill_and_reap(init_pid)
         if manager is not None and cgroup_made:
             try:
                 manager.destroy()
@@ -209,7 +209,7 @@ def _sync(plan, chan, child_pid):
         # The init may be blocked waiting for an answer: it must not outlive the failed create
         # (its cgroup could not be removed while it runs).
         if init_pid:
-            _kill_and_reap(init_pid)
+            spawn.kill_and_reap(init_pid)
         raise
 
 
@@ -301,18 +301,3 @@ def write_pid_file(path, pid):
     finally:
         os.close(fd)
     os.rename(tmp, path)
-
-
-def _reap(pid):
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _kill_and_reap(pid):
-    try:
-        os.kill(pid, 9)   # SIGKILL
-    except ProcessLookupError:
-        return
-    _reap(pid)

@@ -1,4 +1,4 @@
-"""Starting a child of the runtime: through clone3 where that helps, else os.fork.
+"""Starting a child of the runtime (through clone3 where that helps, else os.fork) and reaping it.
 
 clone3 can start the child in new namespaces and, on a cgroup2 hierarchy, in its cgroup
 (CLONE_INTO_CGROUP): a process moved into a cgroup afterwards, through cgroup.procs, waits one RCU
@@ -30,3 +30,20 @@ def start_child(manager, flags=0):
             if cgroup_fd is not None:
                 os.close(cgroup_fd)
     return os.fork(), False
+
+
+def reap(pid):
+    """Wait for our child pid to end; one already reaped (or not ours) is fine."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def kill_and_reap(pid):
+    """SIGKILL our child pid and wait for it (a failed create or exec undoing itself)."""
+    try:
+        os.kill(pid, 9)   # SIGKILL
+    except ProcessLookupError:
+        return
+    reap(pid)

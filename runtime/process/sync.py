@@ -14,7 +14,7 @@ import _socket
 import marshal
 import os
 
-from runtime.errors import SetupError
+from runtime.errors import PyrunError, SetupError
 
 
 class Channel:
@@ -43,6 +43,14 @@ class Channel:
         if fds:
             msg["fd"] = fds[0]
         return msg
+
+    def send_error(self, err):
+        """Tell the other side why this process gives up (best effort: it may be gone already)."""
+        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+        try:
+            self.send("error", message=message)
+        except OSError:
+            pass
 
     def expect(self, type_):
         """Wait for a message of this type; an error message or EOF becomes a SetupError."""

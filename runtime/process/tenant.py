@@ -12,7 +12,6 @@ close-on-exec: end of file means execve succeeded; an error message means it did
 import os
 
 from runtime import linux, namespaces
-from runtime.errors import PyrunError
 from runtime.process import setup
 
 
@@ -56,7 +55,7 @@ def run_child(plan, chan, cgroup=None):
             _tenant(plan, prepared, chan)
         chan.send("pid", pid=pid)
     except BaseException as err:
-        _report(chan, err)
+        chan.send_error(err)
         os._exit(1)
     os._exit(0)
 
@@ -95,13 +94,5 @@ def _tenant(plan, prepared, chan):
         path = setup.lock_down(prepared, plan.config.get("linux") or {}, send_notify_fd)
         setup.exec_final(prepared, path, plan.preserve_fds)
     except BaseException as err:
-        _report(chan, err)
+        chan.send_error(err)
     os._exit(255)
-
-
-def _report(chan, err):
-    message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
-    try:
-        chan.send("error", message=message)
-    except OSError:
-        pass
