@@ -17,6 +17,7 @@ A field whose controller is not mounted is an error naming it; unified key/value
 
 import os
 
+from runtime import mountinfo
 from runtime.errors import CgroupError, ConfigError
 from runtime.cgroups import common
 from runtime.cgroups.common import read, write, write_checked
@@ -33,20 +34,17 @@ def hierarchies():
     own = common.own_cgroups()
     by_set = {frozenset(k.split(",")): k for k in own if k}
     found = {}
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split()
-            sep = fields.index("-")
-            fstype, opts = fields[sep + 1], fields[sep + 3]
-            if fields[3] != "/":
-                continue   # a bind mount of a sub-cgroup, not a hierarchy root
-            if fstype == "cgroup2":
-                found.setdefault(UNIFIED, fields[4])
-            elif fstype == "cgroup":
-                names = frozenset(o for o in opts.split(",") if o in KNOWN_CONTROLLERS or o.startswith("name="))
-                key = by_set.get(names)
-                if key is not None:
-                    found.setdefault(key, fields[4])
+    for mount in mountinfo.mounts():
+        if mount.root != "/":
+            continue   # a bind mount of a sub-cgroup, not a hierarchy root
+        if mount.fstype == "cgroup2":
+            found.setdefault(UNIFIED, mount.point)
+        elif mount.fstype == "cgroup":
+            names = frozenset(o for o in mount.super_options.split(",")
+                              if o in KNOWN_CONTROLLERS or o.startswith("name="))
+            key = by_set.get(names)
+            if key is not None:
+                found.setdefault(key, mount.point)
     return found
 
 

@@ -12,7 +12,7 @@ The pieces live in paths (safe resolution), mounts (options and mounting) and de
 
 import os
 
-from runtime import linux
+from runtime import linux, mountinfo
 from runtime.errors import ConfigError, SetupError
 from runtime.rootfs import devices, mounts
 
@@ -80,22 +80,13 @@ def _parent_not_shared(rootfs, flag):
     it, and binding the rootfs there would propagate the bind to the host. It becomes a slave
     (it still receives the host's mounts) or private when private was asked for."""
     parent = None
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            fields = line.split(" - ")[0].split()
-            point = _unescape(fields[4])
-            if (rootfs == point or rootfs.startswith(point.rstrip("/") + "/")) and \
-                    (parent is None or len(point) >= len(parent[0])):
-                parent = (point, fields[6:])
-    if parent is not None and any(f.startswith("shared:") for f in parent[1]):
-        linux.mount(None, parent[0], None, flag)
-
-
-def _unescape(field):
-    """mountinfo escapes space, tab, newline and backslash as octal (\\040)."""
-    if "\\" not in field:
-        return field
-    return field.encode().decode("unicode_escape").encode("latin-1").decode()
+    for mount in mountinfo.mounts():
+        point = mount.point
+        if (rootfs == point or rootfs.startswith(point.rstrip("/") + "/")) and \
+                (parent is None or len(point) >= len(parent.point)):
+            parent = mount
+    if parent is not None and any(f.startswith("shared:") for f in parent.optional):
+        linux.mount(None, parent.point, None, flag)
 
 
 def pivot(rootfs, no_pivot=False):

@@ -9,7 +9,7 @@ of the container's own cgroup directory in it, plus the cpu,cpuacct style symlin
 import errno
 import os
 
-from runtime import linux
+from runtime import linux, mountinfo
 from runtime.errors import SetupError
 from runtime.rootfs import paths
 
@@ -19,14 +19,7 @@ _BIND_FLAGS = linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEX
 
 def host_hierarchies():
     """[(mountpoint, fstype, super options)] of the cgroup mounts this process sees."""
-    found = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype, _source, super_opts = (right.split() + ["", "", ""])[:3]
-            if fstype in ("cgroup", "cgroup2"):
-                found.append((left.split()[4], fstype, super_opts))
-    return found
+    return [(m.point, m.fstype, m.super_options) for m in mountinfo.mounts() if m.fstype in ("cgroup", "cgroup2")]
 
 
 def mount(spec, rootfs, own):
