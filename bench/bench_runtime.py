@@ -5,7 +5,10 @@
 Runtimes alternate run by run (A, B, A, B, ...) so that machine noise hits both alike; it prints
 the median of each measure and the ratio of each runtime to the first (runc). Measures:
 run; create+start+wait+delete; each of create, start, state, kill, delete; N sequential runs;
-peak RSS of create. Needs root. Not a test: numbers vary with the machine, ratios hold better.
+peak RSS of create. Then the floor under the small commands: the interpreter of pyrun's launcher
+started the way the launcher starts it (-I -S) and exiting at once (as pyrun exits: os._exit, no
+interpreter teardown), with and without `import os`, beside runc's and pyrun's `state` of a live
+container. Needs root. Not a test: numbers vary with the machine, ratios hold better.
 """
 
 import argparse
@@ -91,6 +94,43 @@ def init_pid(rt, cid):
     return json.loads(out)["pid"]
 
 
+def launcher_interpreter(path):
+    """The interpreter and its flags from a launcher script's #! line, or None for a binary."""
+    with open(path, "rb") as f:
+        first = f.readline()
+    if not first.startswith(b"#!"):
+        return None
+    return first[2:].decode().split()
+
+
+def interpreter_floor(runtimes, sleep_bundle, work, rounds):
+    """Medians of runc state, the bare interpreter (two ways) and pyrun state, alternated."""
+    interpreter = launcher_interpreter(runtimes[1].binary)
+    if interpreter is None:
+        return None
+    scripts = {}
+    for name, text in (("exits at once", "import posix\nposix._exit(0)\n"),
+                       ("import os, exits", "import os\nos._exit(0)\n")):
+        path = os.path.join(work, name.replace(" ", "-").replace(",", "") + ".py")
+        with open(path, "w") as f:
+            f.write(text)
+        scripts[name] = path
+    commands = []
+    for rt in runtimes:
+        cid = rt.new_id()
+        rt.timed("create", "-b", sleep_bundle, cid)
+        commands.append((f"{rt.name} state", [rt.binary, "--root", rt.root, "state", cid]))
+    for name, path in scripts.items():
+        commands.insert(-1, (f"{' '.join(interpreter)}, {name}", interpreter + [path]))
+    times = {label: [] for label, _ in commands}
+    for _ in range(rounds):
+        for label, argv in commands:
+            start = time.perf_counter()
+            subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True)
+            times[label].append(time.perf_counter() - start)
+    return {label: statistics.median(t) for label, t in times.items()}
+
+
 def cycle(rt, true_bundle, sleep_bundle, results):
     """One round of every measure for one runtime."""
     cid = rt.new_id()
@@ -166,6 +206,7 @@ def main():
                 samples.append(rt.peak_rss_kib("create", "-b", sleep_bundle, cid))
                 subprocess.run([rt.binary, "--root", rt.root, "delete", "--force", cid], capture_output=True)
             rss[rt.name] = statistics.median(samples)
+        floor = interpreter_floor(runtimes, sleep_bundle, work, opts.runs * 2) if len(runtimes) > 1 else None
     finally:
         for rt in runtimes:
             for cid in os.listdir(rt.root) if os.path.isdir(rt.root) else []:
@@ -185,6 +226,11 @@ def main():
           + "".join(f"{sequential[n] / sequential[base]:>13.2f}x" for n in names[1:]))
     print(f"{'peak RSS of create':<28}" + "".join(f"{rss[n] / 1024:>9.1f}MiB" for n in names)
           + "".join(f"{rss[n] / rss[base]:>13.2f}x" for n in names[1:]))
+    if floor:
+        reference = floor[f"{base} state"]
+        print(f"\nthe floor under the small commands (median, and ratio to {base} state):")
+        for label, seconds in floor.items():
+            print(f"  {label:<58}{seconds * 1000:>8.2f}ms{seconds / reference:>8.2f}x")
 
 
 if __name__ == "__main__":
