@@ -2,8 +2,8 @@
 100000, size 65536). The runtime makes each detached idmapped tree outside (the init cannot
 idmap a host file system) and the init moves it into place: with the container's mapping, with
 the mount's own mappings, ro, idmap vs ridmap over a sub-mount, no propagation back to a shared
-host mount; a failure (missing source, a file system that refuses idmapping) names mounts[i]
-and leaves nothing behind. Observed from inside (ls -ln) and on the host (os.stat)."""
+host mount; a failure (missing source, a file system that refuses idmapping: sysfs, overlayfs)
+names mounts[i] and leaves nothing behind. Observed from inside (ls -ln) and on the host (os.stat)."""
 
 import json
 import os
@@ -146,6 +146,28 @@ def test_idmap_and_ridmap_over_a_sub_mount_on_tmpfs(rt, bundle, vol):
     assert owners(recursive) == {"file": "0:0"}
     assert host_owner(os.path.join(sub, "made")) == "0:0"
     assert owners(made) == {"/a/sub/made": "65534:65534"}
+
+
+def test_an_overlayfs_source_is_refused_by_name_and_leaves_nothing(rt, bundle, vol, place):
+    """overlayfs cannot be idmapped itself (the kernel idmaps its layers instead: an engine that
+    wants an idmapped image mounts the overlay over idmapped layers). The refusal names the mount,
+    and nothing is left: no state, no process, no idmapped tree on the host."""
+    scratch = os.path.join(place, "scratch")
+    os.mkdir(scratch)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", scratch], check=True)
+    upper, work, merged = (os.path.join(scratch, name) for name in ("upper", "work", "merged"))
+    for path in (upper, work, merged):
+        os.mkdir(path)
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={vol},upperdir={upper},workdir={work}", merged], check=True)
+    index = bundle.add_mount("/o", merged, ["rbind", "idmap"])
+    bundle.save("true")
+    cid = rt.new_id()
+    proc = rt("create", "-b", bundle.path, cid, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (f"config.json: mounts[{index}]: idmapped mount of {merged} on /o: "
+                                   "mount_setattr: Invalid argument")
+    assert leftovers(rt, cid, bundle, lambda line: "idmapped" in line) == []
 
 
 def test_a_mount_made_inside_does_not_reach_a_shared_host_source(rt, bundle, place):
