@@ -104,7 +104,8 @@ def launcher_interpreter(path):
 
 
 def interpreter_floor(runtimes, sleep_bundle, work, rounds):
-    """Medians of runc state, the bare interpreter (two ways) and pyrun state, alternated."""
+    """Medians, alternated: each runtime's `state` of a live container and, before the last
+    (pyrun), its launcher's interpreter running a script that exits at once, with and without os."""
     interpreter = launcher_interpreter(runtimes[1].binary)
     if interpreter is None:
         return None
