@@ -1,5 +1,6 @@
 """The cgroupv2-marked tests, on a host that is not pure cgroup v2: one boot of the test VM
-(tests/vm, docs/testing-cgroupv2.md) runs them all inside, over this checkout and venv.
+(tests/vm, docs/testing-cgroupv2.md) runs them all inside, over this checkout and venv; with them
+the vm-marked ones, which need what only the VM's root has here (CAP_SYS_RESOURCE).
 
 On a pure v2 host this skips: `pytest` runs the v2 tests directly there. Set PYRUN_SKIP_VM=1 to
 skip the VM on purpose (a quick local run).
@@ -17,7 +18,7 @@ from tests.vm.host import is_pure_cgroup_v2
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python3")
 VM_TIMEOUT = 900          # the whole VM step, boot retries included: CI needs a fraction; busy dev machines more
-PYTEST_ARGS = ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "cgroupv2"]
+PYTEST_ARGS = ["-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "cgroupv2 or vm"]
 
 
 def cgroupv2_tests_on_host():

@@ -1,21 +1,18 @@
-"""The container process's own attributes, applied in the process just before execve: rlimits,
-OOM score, user and groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
+"""The container process's own attributes, applied in the process just before execve: OOM score,
+user and groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
 state and fd table, and the executable lookup. Used by the container's init and by exec.
 
 prepare() runs while the host's files are still visible (it loads libseccomp and every module
 the later steps need); apply() and execute() run inside the container, after pivot_root.
+rlimits are not among them: the runtime sets those from outside (runtime/process/rlimits.py).
 """
 
 import _signal   # the C module: the signal module would wrap every constant in an enum
 import os
-import resource
 import stat
 
 from runtime import linux
-from runtime.errors import ConfigError, ExecutableNotFound, SetupError
-
-RLIMITS = {name: getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")}
-
+from runtime.errors import ExecutableNotFound, SetupError
 
 class Prepared:
     """What prepare() resolved from a process config, ready to apply inside the container."""
@@ -38,9 +35,6 @@ def prepare(process, seccomp_config, seccomp_cache=None, warn=None):
     if seccomp_config:
         from runtime import seccomp as seccomp_mod
         seccomp = seccomp_mod.prepare(seccomp_config, cache_dir=seccomp_cache)
-    for rl in process.get("rlimits") or []:
-        if rl["type"] not in RLIMITS:
-            raise ConfigError(f"config.json: process.rlimits: unknown rlimit type {rl['type']!r}")
     env = {}
     for item in process.get("env") or []:
         key, _, value = item.partition("=")
@@ -62,14 +56,6 @@ def apply_scheduling(process, linux_config, warn=None):
         lsm.apply_apparmor(process["apparmorProfile"])
     if process.get("selinuxLabel"):
         lsm.apply_selinux_label(process["selinuxLabel"])
-
-
-def set_rlimits(process):
-    for rl in process.get("rlimits") or []:
-        try:
-            resource.setrlimit(RLIMITS[rl["type"]], (rl["soft"], rl["hard"]))
-        except (ValueError, OSError) as err:
-            raise SetupError(f"error setting rlimit type {rl['type']}: {err}") from None
 
 
 def set_oom_score_adj(process):
@@ -184,7 +170,6 @@ def lock_down(prepared, linux_config, notify_fd_to):
     from runtime import capabilities
     process = prepared.process
     set_oom_score_adj(process)
-    set_rlimits(process)
     apply_scheduling(process, linux_config)
     if prepared.seccomp is not None and not prepared.no_new_privs:
         # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.

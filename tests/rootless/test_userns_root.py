@@ -1,9 +1,11 @@
 """As root: a container in a user namespace mapping a range (containerID 0 -> hostID 100000, size
 65536) on a rootfs chowned into that range; `--rootless true` skipping the cgroup; an idmapped
-bind that shows an ordinary user's files as root's."""
+bind that shows an ordinary user's files as root's; a hard rlimit above the runtime's own, which
+only the runtime can set (from outside)."""
 
 import json
 import os
+import resource
 import subprocess
 
 import pytest
@@ -149,3 +151,36 @@ def test_the_init_is_cloned_with_its_user_namespace(rt, place, rootfs_template):
     # from the host's root only); the cgroup2 one at birth.
     with open(f"/proc/{pid}/cgroup") as f:
         assert all(line.rstrip("\n").endswith("/" + cid) for line in f)
+
+
+def _has_cap_sys_resource():
+    with open("/proc/self/status") as f:
+        effective = int(next(line for line in f if line.startswith("CapEff:")).split()[1], 16)
+    return bool(effective & (1 << 24))   # CAP_SYS_RESOURCE
+
+
+def _nofile(limits_text):
+    line = next(line for line in limits_text.splitlines() if line.startswith("Max open files"))
+    return tuple(int(v) for v in line.split()[3:5])
+
+
+@pytest.mark.vm
+@pytest.mark.skipif(not _has_cap_sys_resource(), reason="root lacks CAP_SYS_RESOURCE on this host; the test VM's "
+                                                        "root has it (tests/test_cgroupv2_vm.py runs this there)")
+def test_a_hard_rlimit_above_the_runtimes_is_set_from_outside(rt, place, rootfs_template):
+    """A process in a user namespace cannot raise its own hard limit: the kernel wants
+    CAP_SYS_RESOURCE in the initial user namespace. The runtime, which has it, sets process.rlimits
+    from outside (runc does too): the init gets a hard NOFILE above the runtime's own, and so does
+    a process exec adds; from inside, raising it further is refused."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    want = hard + 1000
+    path, config = bundle_in(place, rootfs_template, ["sleep", "60"], owner=BASE)
+    config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": want, "hard": want}]
+    save(path, config)
+    cid = rt.new_id()
+    rt("run", "-d", "-b", path, cid)
+    with open(f"/proc/{rt.state(cid)['pid']}/limits") as f:
+        assert _nofile(f.read()) == (want, want)
+    assert _nofile(rt("exec", cid, "cat", "/proc/self/limits").stdout) == (want, want)
+    raise_it = rt("exec", cid, "sh", "-c", f"ulimit -H -n {want + 1} && echo raised", check=False)
+    assert "raised" not in raise_it.stdout

@@ -58,6 +58,35 @@ def test_exec_process_file(pyrun, running, tmp_path):
     assert pyrun("exec", "--process", str(path), running).stdout == "from-file\n65534\n"
 
 
+def test_exec_process_file_rlimits_as_a_non_root_user(pyrun, running, tmp_path):
+    """process.json's rlimits, set on the new process by the runtime (from outside, before it
+    switches to its user, as runc does), read from inside."""
+    import json
+    process = {"args": ["cat", "/proc/self/limits"], "env": ["PATH=/bin"], "cwd": "/",
+               "user": {"uid": 1000, "gid": 1000},
+               "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 300, "hard": 400},
+                           {"type": "RLIMIT_NPROC", "soft": 50, "hard": 60}]}
+    path = tmp_path / "process.json"
+    path.write_text(json.dumps(process))
+    limits = {line[:26].strip(): line[26:68].split() for line in pyrun("exec", "--process", str(path), running)
+              .stdout.splitlines()[1:]}
+    assert limits["Max open files"] == ["300", "400"]
+    assert limits["Max processes"] == ["50", "60"]
+
+
+def test_exec_rlimit_above_the_hard_limit_fails_and_leaves_no_process(pyrun, running, tmp_path):
+    import json
+    with open("/proc/self/limits") as f:
+        hard = int(next(line for line in f if line.startswith("Max open files")).split()[4])
+    process = {"args": ["sleep", "30"], "env": ["PATH=/bin"], "cwd": "/",
+               "rlimits": [{"type": "RLIMIT_NOFILE", "soft": hard + 1000, "hard": hard + 1000}]}
+    path = tmp_path / "process.json"
+    path.write_text(json.dumps(process))
+    proc = pyrun("exec", "--process", str(path), running, check=False)
+    assert proc.returncode != 0 and "error setting rlimit type RLIMIT_NOFILE" in proc.stderr, proc.stderr
+    assert pyrun("ps", "--format", "json", running).stdout.strip() == f"[{pyrun.state(running)['pid']}]"
+
+
 def test_exec_caps_and_no_new_privs(pyrun, running):
     status = pyrun("exec", "--cap", "CAP_SYS_ADMIN", "--no-new-privs", running, "cat", "/proc/self/status").stdout
     fields = dict(line.split(":\t") for line in status.splitlines() if ":\t" in line)
