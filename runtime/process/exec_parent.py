@@ -112,9 +112,8 @@ def execute(g, record, process, opts):
             sched.apply_initial_affinity(affinity, pid)   # before it joins the cgroup (spec 1.2)
         if manager is not None and early_cgroup is None:
             manager.apply(pid)
-        if process.get("rlimits"):
-            from runtime.process import rlimits
-            rlimits.apply(pid, process)   # from outside, as for the init, while it is still root
+        from runtime.process import limits
+        limits.apply(pid, process)   # rlimits, OOM score: from outside, as for the init, while it is root
         if not opts.detach:
             container.forward_signals(pid)   # before it runs: a signal may come as soon as it does
         parent_end.send("continue")

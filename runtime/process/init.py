@@ -90,10 +90,10 @@ def _init(plan, chan):
     elif null_stdio:
         _reopen_dev_null(null_stdio)
 
-    if process.get("rlimits"):
-        # The runtime sets them from outside (runtime/process/rlimits.py), while we are still root.
-        chan.send("rlimits", pid=host_pid)
-        chan.expect("continue")
+    # The runtime sets our rlimits and OOM score from outside (runtime/process/limits.py), while
+    # we are still root: in a user namespace we could not raise the one nor lower the other.
+    chan.send("limits", pid=host_pid)
+    chan.expect("continue")
     path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd, host_pid))
 
     chan.send("ready", pid=host_pid)

@@ -166,8 +166,7 @@ def _start_child(ns, manager):
 def _sync(plan, chan, child_pid):
     """Answer the child's and the init's messages until the init is ready; returns its pid."""
     init_pid = None
-    if plan.config["process"].get("rlimits"):
-        from runtime.process import rlimits   # now, while the init works on the other CPU
+    from runtime.process import limits   # now, while the init works on the other CPU
     try:
         while True:
             msg = chan.recv()
@@ -176,7 +175,7 @@ def _sync(plan, chan, child_pid):
                     raise SetupError("container init failed to start (namespace setup)")
                 raise SetupError("container init exited during setup")
             kind = msg["type"]
-            if kind in ("hooks", "seccomp", "ready", "idmap", "rlimits"):
+            if kind in ("hooks", "seccomp", "ready", "idmap", "limits"):
                 # The init names itself: its messages may overtake the namespace child's "pid".
                 init_pid = msg["pid"]
             if kind == "error":
@@ -195,8 +194,8 @@ def _sync(plan, chan, child_pid):
                 hooks.run("prestart", hook_cfg.get("prestart") or [], st)
                 hooks.run("createRuntime", hook_cfg.get("createRuntime") or [], st)
                 chan.send("continue")
-            elif kind == "rlimits":
-                rlimits.apply(init_pid, plan.config["process"])
+            elif kind == "limits":
+                limits.apply(init_pid, plan.config["process"])
                 chan.send("continue")
             elif kind == "seccomp":
                 _send_seccomp_fd(plan, msg.get("fd"), init_pid)

@@ -1,10 +1,11 @@
-"""The container process's own attributes, applied in the process just before execve: OOM score,
-user and groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
+"""The container process's own attributes, applied in the process just before execve: user and
+groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
 state and fd table, and the executable lookup. Used by the container's init and by exec.
 
 prepare() runs while the host's files are still visible (it loads libseccomp and every module
 the later steps need); apply() and execute() run inside the container, after pivot_root.
-rlimits are not among them: the runtime sets those from outside (runtime/process/rlimits.py).
+rlimits and the OOM score are not among them: the runtime sets those from outside
+(runtime/process/limits.py).
 """
 
 import _signal   # the C module: the signal module would wrap every constant in an enum
@@ -56,17 +57,6 @@ def apply_scheduling(process, linux_config, warn=None):
         lsm.apply_apparmor(process["apparmorProfile"])
     if process.get("selinuxLabel"):
         lsm.apply_selinux_label(process["selinuxLabel"])
-
-
-def set_oom_score_adj(process):
-    adj = process.get("oomScoreAdj")
-    if adj is None:
-        return
-    try:
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write(str(adj))
-    except OSError as err:
-        raise SetupError(f"process.oomScoreAdj: write {adj} to /proc/self/oom_score_adj: {err.strerror}") from None
 
 
 def set_user(process):
@@ -169,7 +159,6 @@ def lock_down(prepared, linux_config, notify_fd_to):
     """
     from runtime import capabilities
     process = prepared.process
-    set_oom_score_adj(process)
     apply_scheduling(process, linux_config)
     if prepared.seccomp is not None and not prepared.no_new_privs:
         # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.

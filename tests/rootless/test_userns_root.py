@@ -184,3 +184,20 @@ def test_a_hard_rlimit_above_the_runtimes_is_set_from_outside(rt, place, rootfs_
     assert _nofile(rt("exec", cid, "cat", "/proc/self/limits").stdout) == (want, want)
     raise_it = rt("exec", cid, "sh", "-c", f"ulimit -H -n {want + 1} && echo raised", check=False)
     assert "raised" not in raise_it.stdout
+
+
+@pytest.mark.vm
+@pytest.mark.skipif(not _has_cap_sys_resource(), reason="root lacks CAP_SYS_RESOURCE on this host; the test VM's "
+                                                        "root has it (tests/test_cgroupv2_vm.py runs this there)")
+def test_a_negative_oom_score_adj_is_set_from_outside(rt, place, rootfs_template):
+    """Lowering oom_score_adj needs CAP_SYS_RESOURCE in the initial user namespace, which the
+    container's root never has: the runtime writes it from outside, as runc does (before the user
+    namespace). For the init and for a process exec adds."""
+    path, config = bundle_in(place, rootfs_template, ["sleep", "60"], owner=BASE)
+    config["process"]["oomScoreAdj"] = -500
+    save(path, config)
+    cid = rt.new_id()
+    rt("run", "-d", "-b", path, cid)
+    with open(f"/proc/{rt.state(cid)['pid']}/oom_score_adj") as f:
+        assert f.read().strip() == "-500"
+    assert rt("exec", cid, "cat", "/proc/self/oom_score_adj").stdout.strip() == "-500"

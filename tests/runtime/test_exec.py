@@ -58,20 +58,21 @@ def test_exec_process_file(pyrun, running, tmp_path):
     assert pyrun("exec", "--process", str(path), running).stdout == "from-file\n65534\n"
 
 
-def test_exec_process_file_rlimits_as_a_non_root_user(pyrun, running, tmp_path):
-    """process.json's rlimits, set on the new process by the runtime (from outside, before it
-    switches to its user, as runc does), read from inside."""
+def test_exec_process_file_rlimits_and_oom_score_as_a_non_root_user(pyrun, running, tmp_path):
+    """process.json's rlimits and oomScoreAdj, set on the new process by the runtime (from outside,
+    before it switches to its user, as runc does), read from inside."""
     import json
-    process = {"args": ["cat", "/proc/self/limits"], "env": ["PATH=/bin"], "cwd": "/",
-               "user": {"uid": 1000, "gid": 1000},
+    process = {"args": ["sh", "-c", "cat /proc/self/limits; cat /proc/self/oom_score_adj"], "env": ["PATH=/bin"],
+               "cwd": "/", "user": {"uid": 1000, "gid": 1000}, "oomScoreAdj": 600,
                "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 300, "hard": 400},
                            {"type": "RLIMIT_NPROC", "soft": 50, "hard": 60}]}
     path = tmp_path / "process.json"
     path.write_text(json.dumps(process))
-    limits = {line[:26].strip(): line[26:68].split() for line in pyrun("exec", "--process", str(path), running)
-              .stdout.splitlines()[1:]}
+    lines = pyrun("exec", "--process", str(path), running).stdout.splitlines()
+    limits = {line[:26].strip(): line[26:68].split() for line in lines[1:-1]}
     assert limits["Max open files"] == ["300", "400"]
     assert limits["Max processes"] == ["50", "60"]
+    assert lines[-1] == "600"
 
 
 def test_exec_rlimit_above_the_hard_limit_fails_and_leaves_no_process(pyrun, running, tmp_path):
