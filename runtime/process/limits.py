@@ -22,8 +22,8 @@ def apply(pid, process):
         _set_oom_score_adj(pid, process["oomScoreAdj"])
     for rl in process.get("rlimits") or []:
         number = getattr(resource, rl["type"], None) if rl["type"].startswith("RLIMIT_") else None
-        if number is None:   # spec.validate refuses these; exec --process is validated the same way
-            raise ConfigError(f"config.json: process.rlimits: unknown rlimit type {rl['type']!r}")
+        if number is None:   # spec.validate refuses these, in config.json and in exec's process.json
+            raise ConfigError(f"process.rlimits: unknown rlimit type {rl['type']!r}")
         try:
             resource.prlimit(pid, number, (rl["soft"], rl["hard"]))
         except (ValueError, OSError) as err:

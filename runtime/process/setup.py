@@ -1,6 +1,6 @@
 """The container process's own attributes, applied in the process just before execve: user and
-groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal
-state and fd table, and the executable lookup. Used by the container's init and by exec.
+groups, umask, capabilities, no_new_privs, seccomp, cwd, a clean signal state and fd table, and the
+executable lookup. Used by the container's init and by exec.
 
 prepare() runs while the host's files are still visible (it loads libseccomp and every module
 the later steps need); apply() and execute() run inside the container, after pivot_root.
@@ -14,6 +14,7 @@ import stat
 
 from runtime import linux
 from runtime.errors import ExecutableNotFound, SetupError
+
 
 class Prepared:
     """What prepare() resolved from a process config, ready to apply inside the container."""

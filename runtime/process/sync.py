@@ -5,8 +5,8 @@ this same interpreter and runtime (the peer is pyrun's own code, before the cont
 runs), so marshal - built in - serves where json would cost its ~5 ms import.
 
 Messages are small dicts with a "type": pid, userns, continue, hooks, limits (the init asks the
-runtime to set its rlimits and OOM score), seccomp, idmap (the init asks for mounts[index]) and mountfd (the runtime's
-answer, a detached idmapped tree), ready, error.
+runtime to set its rlimits and OOM score), seccomp, idmap (the init asks for mounts[index]) and
+mountfd (the runtime's answer, a detached idmapped tree), ready, error.
 It uses the _socket C module directly: the socket module wraps it in enums and selectors, which
 costs every create a few milliseconds for nothing it needs here.
 """
