@@ -41,7 +41,7 @@ import os
 
 from runtime.errors import CgroupError
 
-__all__ = ["new_manager", "load", "is_frozen", "CgroupError"]
+__all__ = ["new_manager", "load", "is_frozen", "freezer_file", "CgroupError"]
 
 
 def is_v2_host():
@@ -115,24 +115,32 @@ def load(saved):
     raise CgroupError(f"unknown saved cgroup manager version {saved.get('version')!r}")
 
 
+def freezer_file(saved):
+    """(directory, file name) that freezes the container's cgroup and says whether it is, from its
+    saved() dict: cgroup.freeze on v2; on v1 the freezer hierarchy's freezer.state, else the
+    hybrid's cgroup2 cgroup.freeze where the kernel has one; None when there is neither."""
+    if not saved:
+        return None
+    if saved.get("version") == 2:
+        return saved["path"], "cgroup.freeze"
+    paths = saved.get("paths") or {}
+    for key, path in paths.items():
+        if "freezer" in key.split(","):
+            return path, "freezer.state"
+    path = paths.get("")   # the hybrid's cgroup2
+    if path is not None and os.path.exists(os.path.join(path, "cgroup.freeze")):
+        return path, "cgroup.freeze"
+    return None
+
+
 def is_frozen(saved):
     """Whether the container's cgroup is frozen, from its saved() dict alone. `state`, `kill`,
     `start` and `list` ask on every call; this spares them importing a manager (~1.3 ms)."""
-    if not saved:
+    found = freezer_file(saved)
+    if found is None:
         return False
-    if saved.get("version") == 2:
-        path, name = saved["path"], "cgroup.freeze"
-    else:
-        paths = saved.get("paths") or {}
-        freezer = [p for key, p in paths.items() if "freezer" in key.split(",")]
-        if freezer:
-            path, name = freezer[0], "freezer.state"
-        elif "" in paths:
-            path, name = paths[""], "cgroup.freeze"   # the hybrid's cgroup2
-        else:
-            return False
     try:
-        with open(os.path.join(path, name)) as f:
+        with open(os.path.join(*found)) as f:
             return f.read().strip() in ("FROZEN", "1")
     except OSError:
         return False

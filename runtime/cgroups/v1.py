@@ -17,7 +17,7 @@ A field whose controller is not mounted is an error naming it; unified key/value
 
 import os
 
-from runtime import mountinfo
+from runtime import cgroups, mountinfo
 from runtime.errors import CgroupError, ConfigError
 from runtime.cgroups import common
 from runtime.cgroups.common import read, write, write_checked
@@ -202,13 +202,7 @@ class V1Manager:
                 self.thaw()
 
     def _freezer_file(self):
-        path = self._path("freezer")
-        if path is not None:
-            return path, "freezer.state"
-        path = self.paths.get(UNIFIED)
-        if path is not None and os.path.exists(os.path.join(path, "cgroup.freeze")):
-            return path, "cgroup.freeze"
-        return None
+        return cgroups.freezer_file({"version": self.version, "paths": self.paths})
 
     def freeze(self):
         self._set_frozen(True)
@@ -240,13 +234,7 @@ class V1Manager:
         common.wait_until(settled, 10, f"{path} to become {want}")
 
     def is_frozen(self):
-        found = self._freezer_file()
-        if found is None:
-            return False
-        try:
-            return read(*found).strip() in ("FROZEN", "1")
-        except OSError:
-            return False
+        return cgroups.is_frozen({"version": self.version, "paths": self.paths})
 
     def update(self, resources):
         common.check_types(resources)
