@@ -15,7 +15,6 @@ import os
 
 from runtime.errors import ConfigError
 from spec import jsonin   # json.loads's result and errors, without importing json and re
-from spec import jsonout
 
 CONFIG_NAME = "config.json"
 
@@ -134,6 +133,7 @@ def json_path(parts):
         elif part.isidentifier():
             out += f".{part}" if out else part
         else:
+            from spec import jsonout   # only to word a refusal
             out += f"[{jsonout.dumps(part)}]"
     return out
 
@@ -215,20 +215,27 @@ def process_error(process, prefix):
 def _sysctl_error(sysctl, namespaces):
     """runc's rule: a sysctl may be set only if it lives in a namespace the container has its own of."""
     for key in sysctl:
-        where = f"linux.sysctl[{jsonout.dumps(key)}]"
-        if key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
-            if "ipc" not in namespaces:
-                return f"{where}: needs a private IPC namespace (linux.namespaces has no 'ipc')"
-        elif key.startswith("net."):
-            if "network" not in namespaces:
-                return f"{where}: not allowed in the host's network namespace (linux.namespaces has no 'network')"
-        elif key in ("kernel.hostname", "kernel.domainname"):
-            if "uts" not in namespaces:
-                return f"{where}: needs a private UTS namespace (linux.namespaces has no 'uts')"
-            if key == "kernel.hostname":
-                return f"{where}: conflicts with the hostname field: set hostname instead"
-        else:
-            return f"{where}: is not in a separate kernel namespace"
+        problem = _sysctl_problem(key, namespaces)
+        if problem:
+            from spec import jsonout   # only to word a refusal
+            return f"linux.sysctl[{jsonout.dumps(key)}]: {problem}"
+    return None
+
+
+def _sysctl_problem(key, namespaces):
+    if key in _IPC_SYSCTLS or key.startswith("fs.mqueue."):
+        if "ipc" not in namespaces:
+            return "needs a private IPC namespace (linux.namespaces has no 'ipc')"
+    elif key.startswith("net."):
+        if "network" not in namespaces:
+            return "not allowed in the host's network namespace (linux.namespaces has no 'network')"
+    elif key in ("kernel.hostname", "kernel.domainname"):
+        if "uts" not in namespaces:
+            return "needs a private UTS namespace (linux.namespaces has no 'uts')"
+        if key == "kernel.hostname":
+            return "conflicts with the hostname field: set hostname instead"
+    else:
+        return "is not in a separate kernel namespace"
     return None
 
 
