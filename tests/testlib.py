@@ -27,6 +27,16 @@ IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, mounts, cgroups)")
 
 
+def _has_effective_capability(number):
+    with open("/proc/self/status") as f:
+        effective = int(next(line for line in f if line.startswith("CapEff:")).split()[1], 16)
+    return bool(effective & (1 << number))
+
+
+# Raising a hard rlimit or lowering oom_score_adj: these machines' root lacks it, the test VM's has it.
+HAS_CAP_SYS_RESOURCE = _has_effective_capability(24)
+
+
 def build_busybox_rootfs(dest):
     """A minimal rootfs: busybox-static with a symlink per applet, /etc/passwd and /etc/group."""
     if not os.path.exists(BUSYBOX):

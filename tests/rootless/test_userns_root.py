@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from testlib import needs_root, process_creating_syscalls
+from testlib import HAS_CAP_SYS_RESOURCE, needs_root, process_creating_syscalls
 from rootlesslib import BASE, SIZE
 from spec.defaults import default_config
 
@@ -153,20 +153,20 @@ def test_the_init_is_cloned_with_its_user_namespace(rt, place, rootfs_template):
         assert all(line.rstrip("\n").endswith("/" + cid) for line in f)
 
 
-def _has_cap_sys_resource():
-    with open("/proc/self/status") as f:
-        effective = int(next(line for line in f if line.startswith("CapEff:")).split()[1], 16)
-    return bool(effective & (1 << 24))   # CAP_SYS_RESOURCE
-
-
 def _nofile(limits_text):
     line = next(line for line in limits_text.splitlines() if line.startswith("Max open files"))
     return tuple(int(v) for v in line.split()[3:5])
 
 
-@pytest.mark.vm
-@pytest.mark.skipif(not _has_cap_sys_resource(), reason="root lacks CAP_SYS_RESOURCE on this host; the test VM's "
-                                                        "root has it (tests/test_cgroupv2_vm.py runs this there)")
+def needs_cap_sys_resource(test):
+    """Marked vm: the test VM, whose root has CAP_SYS_RESOURCE, runs it; it skips here."""
+    skip = pytest.mark.skipif(not HAS_CAP_SYS_RESOURCE,
+                              reason="root lacks CAP_SYS_RESOURCE on this host; the test VM's root has it "
+                                     "(tests/test_cgroupv2_vm.py runs this there)")
+    return pytest.mark.vm(skip(test))
+
+
+@needs_cap_sys_resource
 def test_a_hard_rlimit_above_the_runtimes_is_set_from_outside(rt, place, rootfs_template):
     """A process in a user namespace cannot raise its own hard limit: the kernel wants
     CAP_SYS_RESOURCE in the initial user namespace. The runtime, which has it, sets process.rlimits
@@ -186,9 +186,7 @@ def test_a_hard_rlimit_above_the_runtimes_is_set_from_outside(rt, place, rootfs_
     assert "raised" not in raise_it.stdout
 
 
-@pytest.mark.vm
-@pytest.mark.skipif(not _has_cap_sys_resource(), reason="root lacks CAP_SYS_RESOURCE on this host; the test VM's "
-                                                        "root has it (tests/test_cgroupv2_vm.py runs this there)")
+@needs_cap_sys_resource
 def test_a_negative_oom_score_adj_is_set_from_outside(rt, place, rootfs_template):
     """Lowering oom_score_adj needs CAP_SYS_RESOURCE in the initial user namespace, which the
     container's root never has: the runtime writes it from outside, as runc does (before the user
