@@ -67,7 +67,8 @@ GLOBAL_OPTIONS = [
     Option("--log-format", kind="value", default="text", help="set the log format ('text' (default), or 'json')"),
     Option("--debug", help="enable debug logging"),
     Option("--systemd-cgroup", help="enable systemd cgroup support (not supported: no systemd manager)"),
-    Option("--rootless", kind="value", default="auto", help="ignore cgroup permission errors ('true', 'false', or 'auto')"),
+    Option("--rootless", kind="value", default="auto",
+           help="ignore cgroup permission errors ('true', 'false', or 'auto')"),
     Option("--criu", kind="value", help="accepted for compatibility; checkpointing is not supported"),
 ]
 

@@ -29,6 +29,7 @@ SECCOMP_CACHE = "@seccomp-cache"
 def seccomp_cache_dir(root):
     return os.path.join(root, SECCOMP_CACHE)
 
+
 def check_id(container_id):
     """runc's rule: ids are [\\w+-.]+, and never . or .. (they name a directory)."""
     if (not container_id or container_id in (".", "..")

@@ -1,8 +1,8 @@
 """Generates spec/_validator.py and spec/_process_validator.py: the config.json and process.json
 schemas precompiled into plain Python modules.
 
-pyrun validates every config.json it runs (and every process.json of `exec --process`). Importing jsonschema costs ~50 ms and fastjsonschema
-~11 ms, so neither is imported on that path: fastjsonschema compiles the bundled schema
+pyrun validates every config.json it runs (and every process.json of `exec --process`). Importing
+jsonschema costs ~50 ms and fastjsonschema ~11 ms, so neither is imported on that path: fastjsonschema compiles the bundled schema
 (spec.schemas.bundle) to Python source once, here, and the result is committed. The generated
 module imports only spec.patterns (plain-Python checks of the schema's patterns; `re` only for a
 pattern without one); its imports of fastjsonschema and decimal are replaced by local stand-ins.
@@ -109,7 +109,8 @@ def generate(schema_name=SCHEMA):
     code = code.replace(_FASTJSONSCHEMA_IMPORT, "").replace(_DECIMAL_IMPORT, "")
     # Keep the generated `import re` (and anything else) first, then the stand-ins.
     lines = code.splitlines(keepends=True)
-    first_body = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(("import ", "from ", "VERSION")))
+    first_body = next(i for i, line in enumerate(lines)
+                      if line.strip() and not line.startswith(("import ", "from ", "VERSION")))
     imports = [line for line in lines[:first_body] if line.startswith(("import ", "from "))]
     if any(line.strip() != "import re" for line in imports):
         raise RuntimeError(f"unexpected imports in generated validator: {imports}")

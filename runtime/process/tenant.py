@@ -5,8 +5,9 @@ clone3; see runtime/process/spawn.py) and every namespace of the container's ini
 namespace first, the mount namespace last, which also makes the container's root our root and
 resets our cwd into it), and forks the tenant there, so it is inside the container's pid
 namespace too. (With an initial CPU affinity, or in a paused container, the runtime puts the
-tenant into the cgroup instead.) Then the tenant applies its process attributes and execs. The sync channel is
-close-on-exec: end of file means execve succeeded; an error message means it did not.
+tenant into the cgroup instead.) Then the tenant applies its process attributes and execs. The
+sync channel is close-on-exec: end of file means execve succeeded; an error message means it did
+not.
 """
 
 import os
