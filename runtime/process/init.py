@@ -59,7 +59,7 @@ def _init(plan, chan):
 
     in_user_ns = "user" in plan.ns.new or plan.ns.has("user")
     rootfs.prepare(plan.rootfs, plan.bundle, config, in_user_ns,
-                   lambda spec, root: cgroupfs.mount(spec, root, own),
+                   lambda spec, root: cgroupfs.mount(spec, root, own, "cgroup" in plan.ns.joined),
                    (lambda i: _idmapped_tree(chan, i, host_pid)) if in_user_ns else None)
     # A missing cwd is made inside the rootfs, as runc does (engines rely on it for an image's WorkingDir).
     rootfs.make_dir(plan.rootfs, process.get("cwd") or "/")

@@ -22,11 +22,13 @@ def host_hierarchies():
     return [(m.point, m.fstype, m.super_options) for m in mountinfo.mounts() if m.fstype in ("cgroup", "cgroup2")]
 
 
-def mount(spec, rootfs, own):
+def mount(spec, rootfs, own, joined_ns=False):
     """Mount the cgroup filesystem at spec.destination inside rootfs (before pivot_root).
 
     own is runtime.cgroups.common.own_cgroups() as read before entering the cgroup namespace
-    (inside it every path reads "/")."""
+    (inside it every path reads "/"). joined_ns: the container joined a cgroup namespace by
+    path, whose root is not the container's cgroup: each hierarchy is then mounted, showing that
+    root, as runc does (a bind of the container's own cgroup would show another tree)."""
     target = paths.make_target(rootfs, spec.destination, True)
     hierarchies = host_hierarchies()
     flags = spec.flags & ~linux.MS_REC
@@ -57,9 +59,11 @@ def mount(spec, rootfs, own):
             continue
         sub = paths.make_target(rootfs, os.path.join(spec.destination, name), True)
         key = _hierarchy_key(fstype, super_opts)
-        source = mountpoint + own.get(key, "")
         try:
-            _bind(source, rootfs, sub, flags & _BIND_FLAGS)
+            if joined_ns:
+                _mount_hierarchy(fstype, key, rootfs, sub, flags & _BIND_FLAGS)
+            else:
+                _bind(mountpoint + own.get(key, ""), rootfs, sub, flags & _BIND_FLAGS)
         except OSError as err:
             raise SetupError(f"mount cgroup hierarchy {name} on {spec.destination}: {err.strerror}") from None
         if "," in name:  # cpu,cpuacct -> cpu and cpuacct links
@@ -80,6 +84,16 @@ def _bind_own_cgroup2(source, rootfs, target, flags, destination):
         _bind(source, rootfs, target, (flags & _BIND_FLAGS) or None)
     except OSError as err:
         raise SetupError(f"bind {source} on {destination}: {err.strerror}") from None
+
+
+def _mount_hierarchy(fstype, key, rootfs, target, flags):
+    """A cgroup (v1, of the hierarchy key names) or cgroup2 mount: in a cgroup namespace it
+    shows the namespace's root."""
+    fd = paths.open_checked(rootfs, target)
+    try:
+        linux.mount(fstype, paths.proc_path(fd), fstype, flags, key or None)
+    finally:
+        os.close(fd)
 
 
 def _bind(source, rootfs, target, remount_flags):

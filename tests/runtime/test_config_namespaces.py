@@ -35,10 +35,10 @@ ALL = ["pid", "network", "ipc", "uts", "mount", "cgroup", "time"]
 def test_each_namespace_type_new(pyrun, bundle):
     b = bundle()
     b.linux["namespaces"] = [{"type": t} for t in ALL]
-    inside = _inodes(out(pyrun, b, _readlinks(ALL)))
+    inside = _inodes(out(pyrun, b, _readlinks(ALL + ["user"])))
     for t in ALL:
         assert inside[NS_FILE[t]] != host_ns_inode(NS_FILE[t]), t
-    assert inside["user"] == host_ns_inode("user") if "user" in inside else True
+    assert inside["user"] == host_ns_inode("user")  # none was asked for: the host's
 
 
 def test_namespaces_left_out_are_the_hosts(pyrun, bundle):
@@ -61,14 +61,16 @@ def test_pid_namespace_makes_the_process_pid_1(pyrun, bundle):
 
 @pytest.fixture
 def persistent_ns(tmp_path):
-    """persistent_ns(kind) -> a file with a new namespace of that kind bound on it (unshare)."""
+    """persistent_ns(kind, *unshare_options) -> a file with a new namespace of that kind bound on
+    it (unshare)."""
     made = []
 
-    def make(kind):
+    def make(kind, *extra):
         path = str(tmp_path / f"ns-{kind}-{len(made)}")
         open(path, "w").close()
-        flag = {"network": "--net", "ipc": "--ipc", "uts": "--uts"}[kind]
-        subprocess.run(["unshare", f"{flag}={path}", "true"], check=True)
+        flag = {"network": "--net", "ipc": "--ipc", "uts": "--uts", "mount": "--mount", "cgroup": "--cgroup",
+                "time": "--time"}[kind]
+        subprocess.run(["unshare", f"{flag}={path}", *extra, "true"], check=True)
         made.append(path)
         return path
 
@@ -91,6 +93,54 @@ def test_join_namespace_by_path(pyrun, bundle, persistent_ns, kind):
     if kind == "uts":  # the hostname was set in the joined namespace, where it stays
         seen = subprocess.run(["nsenter", f"--uts={path}", "hostname"], capture_output=True, text=True, check=True)
         assert seen.stdout == "joined-uts\n"
+
+
+def _join(b, kind, path):
+    for ns in b.linux["namespaces"]:
+        if ns["type"] == kind:
+            ns["path"] = path
+            return
+    b.linux["namespaces"].append({"type": kind, "path": path})
+
+
+def test_join_mount_namespace_by_path(pyrun, bundle, persistent_ns):
+    path = persistent_ns("mount")
+    b = bundle()
+    _join(b, "mount", path)
+    inside = _inodes(out(pyrun, b, _readlinks(["mount"]) + "; ls /bin/busybox"))
+    assert inside["mnt"] == os.stat(path).st_ino != host_ns_inode("mnt")
+
+
+def test_join_cgroup_namespace_by_path_with_the_cgroup_mount(pyrun, runc, bundle, persistent_ns):
+    """The joined namespace's root is the cgroup of whoever made it (here the test's own), not
+    the container's: /proc/self/cgroup is relative to it, and the cgroup mount shows that root,
+    as with runc."""
+    path = persistent_ns("cgroup")
+    b = bundle()
+    _join(b, "cgroup", path)
+    # The container's own cgroup, by its path relative to the namespace root, under the mount.
+    script = _readlinks(["cgroup"]) + "".join(
+        f"; rel=$(grep :{c}: /proc/self/cgroup | cut -d: -f3); echo {c}=$rel; cat /sys/fs/cgroup/{c}$rel/cgroup.procs"
+        for c in ("pids", "memory"))
+    text = out(pyrun, b, script)
+    ns, pids, memory = re.split(r"\n(?=pids=|memory=)", text.strip())
+    assert _inodes(ns)["cgroup"] == os.stat(path).st_ino != host_ns_inode("cgroup")
+    for seen in (pids, memory):
+        rel, *procs = seen.split()
+        assert rel.split("=")[1] not in ("/", "") and "1" in procs, text  # init (and cat) are there
+    runc_ns, runc_pids, runc_memory = re.split(r"\n(?=pids=|memory=)", out(runc, b, script).strip())
+    assert "1" in runc_pids.split() and "1" in runc_memory.split()
+
+
+def test_join_time_namespace_by_path(pyrun, bundle, persistent_ns):
+    """The joined namespace's offsets hold (timeOffsets belong to a new namespace only)."""
+    path = persistent_ns("time", "--boottime", "7200", "--monotonic", "600")
+    b = bundle()
+    _join(b, "time", path)
+    text = out(pyrun, b, _readlinks(["time"]) + "; cat /proc/self/timens_offsets")
+    assert _inodes(text)["time"] == os.stat(path).st_ino != host_ns_inode("time")
+    offsets = {line.split()[0]: line.split()[1:] for line in text.splitlines()[1:]}
+    assert offsets == {"monotonic": ["600", "0"], "boottime": ["7200", "0"]}
 
 
 def test_joined_network_namespace_is_shared_with_the_host_side(pyrun, bundle, persistent_ns):
