@@ -29,7 +29,12 @@ def run(plan, chan):
         try:
             chan.send("error", message=message, kind=type(err).__name__)
         except OSError:
-            pass
+            # After "ready" nobody listens (execve failed at start): say it on the container's
+            # stderr, as runc's init does.
+            try:
+                os.write(2, f"{message}\n".encode(errors="replace"))
+            except OSError:
+                pass
     os._exit(1)
 
 
