@@ -207,6 +207,80 @@ def test_recursive_read_only(pyrun, bundle, tmp_path, host_mount):
     assert "ro=0" in text
 
 
+RECURSIVE_ATTRIBUTES = {   # option -> what the submount shows in mountinfo (mount options)
+    "rnosuid": "nosuid", "rnodev": "nodev", "rnoexec": "noexec", "rnoatime": "noatime",
+    "rnodiratime": "nodiratime", "rnosymfollow": "nosymfollow",
+}
+
+
+def test_recursive_attributes_reach_the_submounts(pyrun, bundle, tmp_path, host_mount):
+    """Each r* option sets its flag on every mount of the bound tree, seen by the host in the
+    container's mountinfo; the plain option sets it on the top mount only."""
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    host_mount("tmpfs", str(src / "sub"), "size=1m")
+    b = bundle()
+    for option, flag in RECURSIVE_ATTRIBUTES.items():
+        b.add_mount(f"/{option}", "bind", str(src), ["rbind", option])
+        b.add_mount(f"/{flag}", "bind", str(src), ["rbind", flag])
+    c = Created(pyrun, b)
+    try:
+        infos = c.mountinfo()
+        for option, flag in RECURSIVE_ATTRIBUTES.items():
+            assert flag in mount_at(infos, f"/{option}").options, option
+            assert flag in mount_at(infos, f"/{option}/sub").options, option
+            assert flag in mount_at(infos, f"/{flag}").options, flag
+            assert flag not in mount_at(infos, f"/{flag}/sub").options, flag
+    finally:
+        c.delete()
+
+
+def test_rrw_clears_read_only_on_the_submounts(pyrun, bundle, tmp_path, host_mount):
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    host_mount("tmpfs", str(src / "sub"), "size=1m")
+    # Read-only as a mount (not the superblock, which no mount option can change).
+    subprocess.run(["mount", "-o", "remount,bind,ro", str(src / "sub")], check=True)
+    b = bundle()
+    b.add_mount("/rrw", "bind", str(src), ["rbind", "rrw"])
+    b.add_mount("/rw", "bind", str(src), ["rbind", "rw"])
+    text = out(pyrun, b, "touch /rrw/sub/x; echo rrw=$?; touch /rw/sub/y 2>/dev/null; echo rw=$?")
+    assert text == "rrw=0\nrw=1\n"
+
+
+@pytest.mark.parametrize("option, receives", [("slave", True), ("shared", True), ("private", False)])
+def test_bind_propagation_option_of_the_top_mount(pyrun, bundle, shared_tmpfs, host_mount, option, receives):
+    """The non-recursive forms on a plain bind: the bind itself gets the propagation."""
+    os.makedirs(os.path.join(shared_tmpfs, "sub"))
+    b = bundle()
+    b.add_mount("/vol", "bind", shared_tmpfs, ["bind", option])
+    c = Created(pyrun, b)
+    try:
+        vol = mount_at(c.mountinfo(), "/vol")
+        assert bool(vol.tagged("shared:")) == (option == "shared"), vol.optional
+        assert bool(vol.tagged("master:")) == receives, vol.optional
+        host_mount("tmpfs", os.path.join(shared_tmpfs, "sub"), "size=1m")
+        assert any(m.mountpoint == "/vol/sub" for m in c.mountinfo()) == receives
+    finally:
+        c.delete()
+
+
+@pytest.mark.parametrize("option, sub_unbindable", [("unbindable", False), ("runbindable", True)])
+def test_unbindable_options(pyrun, bundle, tmp_path, host_mount, option, sub_unbindable):
+    src = tmp_path / "tree"
+    (src / "sub").mkdir(parents=True)
+    host_mount("tmpfs", str(src / "sub"), "size=1m")
+    b = bundle()
+    b.add_mount("/u", "bind", str(src), ["rbind", option])
+    c = Created(pyrun, b)
+    try:
+        infos = c.mountinfo()
+        assert "unbindable" in mount_at(infos, "/u").optional
+        assert ("unbindable" in mount_at(infos, "/u/sub").optional) == sub_unbindable
+    finally:
+        c.delete()
+
+
 def test_relative_destination_is_under_root(pyrun, bundle):
     b = bundle()
     b.add_mount("reldir/x", "tmpfs", "tmpfs", ["size=1m"])
@@ -237,6 +311,26 @@ def test_symlinked_target_pointing_out_of_the_rootfs_stays_inside(pyrun, bundle,
     assert sorted(os.listdir("/etc")) == host_etc
     host = [m.mountpoint for m in parse_mountinfo("/proc/self/mountinfo")]
     assert "/etc" not in host and f"/etc/{name}/f" not in host
+
+
+def test_symlinked_file_target_pointing_out_of_the_rootfs_stays_inside(pyrun, bundle, tmp_path):
+    """The destination itself is a symlink to a host file (absolute, and a dangling one to a
+    path only the host has): the bind lands on the rootfs's file, made there if missing."""
+    src = tmp_path / "file"
+    src.write_text("bound\n")
+    host_hostname = open("/etc/hostname").read()
+    name = f"pyrun-escape-{uuid.uuid4().hex[:8]}"
+    b = bundle()
+    os.symlink("/etc/hostname", os.path.join(b.rootfs, "hostlink"))
+    os.symlink(f"/tmp/{name}", os.path.join(b.rootfs, "dangling"))
+    with open(os.path.join(b.rootfs, "etc", "hostname"), "w") as f:
+        f.write("rootfs's\n")
+    b.add_mount("/hostlink", "bind", str(src), ["bind"])
+    b.add_mount("/dangling", "bind", str(src), ["bind"])
+    assert out(pyrun, b, "cat /etc/hostname /tmp/" + name) == "bound\nbound\n"
+    assert open("/etc/hostname").read() == host_hostname
+    assert not os.path.exists(f"/tmp/{name}")
+    assert os.path.isfile(os.path.join(b.rootfs, "tmp", name))
 
 
 def test_symlinked_bind_source_directory_is_followed_on_the_host(pyrun, bundle, tmp_path):
@@ -424,11 +518,16 @@ def test_overlay_mount(pyrun, bundle, tmp_path):
 def test_atime_and_other_flag_options(pyrun, bundle):
     b = bundle()
     b.add_mount("/a", "tmpfs", "tmpfs", ["noatime", "nodiratime", "nosymfollow", "sync", "size=1m"])
-    b.add_mount("/s", "tmpfs", "tmpfs", ["strictatime", "size=1m"])
+    b.add_mount("/s", "tmpfs", "tmpfs", ["strictatime", "dirsync", "size=1m"])
+    b.add_mount("/r", "tmpfs", "tmpfs", ["relatime", "size=1m"])
+    b.add_mount("/w", "tmpfs", "tmpfs", ["ro", "rw", "nosuid", "suid", "size=1m"])  # a later option wins
     infos = parse_mountinfo(out(pyrun, b, "cat /proc/self/mountinfo"))
     a = mount_at(infos, "/a")
     assert {"noatime", "nodiratime", "nosymfollow"} <= a.options and "sync" in a.super_options
-    assert not {"noatime", "relatime"} & mount_at(infos, "/s").options
+    s = mount_at(infos, "/s")
+    assert not {"noatime", "relatime"} & s.options and "dirsync" in s.super_options
+    assert "relatime" in mount_at(infos, "/r").options
+    assert not {"ro", "nosuid"} & mount_at(infos, "/w").options
 
 
 def test_tmpcopyup_keeps_the_mode_option(pyrun, bundle):

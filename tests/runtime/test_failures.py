@@ -3,11 +3,16 @@ no cgroup; and the error names what failed. Each test injects one fault, then lo
 
 import json
 import os
+import shutil
 import stat
+import subprocess
+import time
+import uuid
 
 import pytest
 
 from testlib import leftovers, needs_root
+from test_config_lib import processes_with
 
 pytestmark = needs_root
 
@@ -102,10 +107,59 @@ def test_failing_create_hook(pyrun, make_bundle, kind):
 
 
 def test_hook_timeout(pyrun, make_bundle):
+    """The hook is killed at its timeout: create fails then, not when the hook would end."""
+    seconds = f"30.{uuid.uuid4().int % 10 ** 8}"   # names this hook's process
     bundle = make_bundle()
-    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}
+    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", seconds], "timeout": 1}]}
     bundle.save()
+    started = time.monotonic()
     assert "timeout" in create_fails(pyrun, bundle)
+    assert time.monotonic() - started < 15
+    assert not processes_with(seconds), "the timed-out hook still runs"
+
+
+def test_failure_at_the_cgroup_step(pyrun, make_bundle):
+    """A resource the kernel refuses, written once the cgroup exists."""
+    bundle = make_bundle()
+    bundle.config["linux"]["resources"] = {"cpu": {"cpus": "999"}}
+    bundle.save()
+    assert "999" in create_fails(pyrun, bundle)
+
+
+def test_failure_writing_the_user_namespace_id_maps(pyrun, make_bundle):
+    """A uid_map the kernel refuses (the range overflows), with the init already started."""
+    bundle = make_bundle()
+    bundle.config["linux"]["namespaces"].append({"type": "user"})
+    bundle.config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 4294967000, "size": 65536}]
+    bundle.config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    bundle.save()
+    assert "uid_map" in create_fails(pyrun, bundle)
+
+
+def test_executable_gone_at_start_is_told_on_the_containers_stderr(pyrun, runc, make_bundle, tmp_path):
+    """Found at create, removed before start: execve fails after create has returned. start
+    itself succeeds, as with runc; the container's stderr names the program, as runc's init does."""
+    bundle = make_bundle(args=["/bin/gone"])
+    seen = {}
+    for rt in (pyrun, runc):
+        shutil.copy2(os.path.join(bundle.rootfs, "bin", "busybox"), os.path.join(bundle.rootfs, "bin", "gone"))
+        cid = rt.new_id()
+        err_path = tmp_path / f"{os.path.basename(rt.binary)}.err"
+        with open(err_path, "w") as err:
+            created = subprocess.run(rt.cmd("create", "-b", bundle.path, cid), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=err, timeout=60)
+        assert created.returncode == 0
+        os.unlink(os.path.join(bundle.rootfs, "bin", "gone"))
+        started = rt("start", cid, check=False)
+        deadline = time.monotonic() + 5
+        while rt.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert rt.state(cid)["status"] == "stopped"
+        seen[rt.binary] = started.returncode, err_path.read_text()
+    (code, text), (runc_code, runc_text) = seen[pyrun.binary], seen[runc.binary]
+    assert code == runc_code == 0
+    assert "/bin/gone" in runc_text and "no such file or directory" in runc_text
+    assert "/bin/gone" in text and "no such file or directory" in text, text
 
 
 def test_bad_sysctl(pyrun, make_bundle):

@@ -9,20 +9,32 @@ from testlib import needs_root
 pytestmark = needs_root
 
 
+NAMESPACES = ("mnt", "net", "uts", "ipc", "pid", "cgroup")
+
+
 def recording_hook(out_path, extra=""):
-    """A hook (run by the host's /bin/sh) that records its stdin, mount namespace, args and env."""
-    script = (f'{{ cat; echo; readlink /proc/self/ns/mnt; echo "$0 $1"; echo "HOOKVAR=$HOOKVAR"; }} '
+    """A hook (run by the host's /bin/sh) that records its stdin, namespaces, args and its whole
+    environment as execve gave it (tr's /proc/self/environ, inherited from the shell: only what
+    the hook's env lists; not /proc/$$, which names another process where the hook's pid
+    namespace is not the one /proc shows)."""
+    links = "; ".join(f"printf '%s ' $(readlink /proc/self/ns/{n})" for n in NAMESPACES)
+    script = (f'{{ cat; echo; {links}; echo; echo "$0 $1"; tr "\\0" " " < /proc/self/environ; echo; }} '
               f'> {out_path}; {extra}')
-    return {"path": "/bin/sh", "args": ["sh", "-c", script, "zero", "one"], "env": ["HOOKVAR=hello"]}
+    return {"path": "/bin/sh", "args": ["sh", "-c", script, "zero", "one"], "env": ["HOOKVAR=hello", "B=2"]}
 
 
 def read_record(path):
+    """(state, namespaces "mnt:[..] net:[..] ...", args, env)"""
     lines = open(path).read().split("\n")
-    return json.loads(lines[0]), lines[1], lines[2], lines[3]
+    return json.loads(lines[0]), lines[1].strip(), lines[2], lines[3].strip()
+
+
+def namespaces_of(pid="self"):
+    return " ".join(os.readlink(f"/proc/{pid}/ns/{n}") for n in NAMESPACES)
 
 
 def host_mnt_ns():
-    return os.readlink("/proc/self/ns/mnt")
+    return namespaces_of()
 
 
 def test_runtime_hooks_run_in_runtime_namespace_with_state(pyrun, make_bundle, tmp_path):
@@ -40,8 +52,8 @@ def test_runtime_hooks_run_in_runtime_namespace_with_state(pyrun, make_bundle, t
         state, mnt, args, env = read_record(tmp_path / kind)
         assert state["id"] == cid and state["status"] == "creating" and state["pid"] == pid
         assert state["bundle"] == bundle.path and state["annotations"] == {"a": "b"}
-        assert mnt == host_mnt_ns(), kind
-        assert args == "zero one" and env == "HOOKVAR=hello"
+        assert mnt == namespaces_of(), kind   # the runtime's namespaces, every one of them
+        assert args == "zero one" and env == "HOOKVAR=hello B=2", kind
 
 
 def test_create_container_hook_runs_in_container_namespace(pyrun, make_bundle, tmp_path):
@@ -56,9 +68,22 @@ def test_create_container_hook_runs_in_container_namespace(pyrun, make_bundle, t
     cid = pyrun.new_id()
     pyrun("create", "-b", bundle.path, cid)
     pid = pyrun.state(cid)["pid"]
-    state, mnt, _, _ = read_record(tmp_path / "cc")
+    state, mnt, args, env = read_record(tmp_path / "cc")
     assert state["status"] == "creating" and state["pid"] == pid
-    assert mnt == os.readlink(f"/proc/{pid}/ns/mnt") != host_mnt_ns()
+    assert mnt == namespaces_of(pid)   # every namespace of the container's (all new in this config)
+    assert not set(mnt.split()) & set(namespaces_of().split())
+    assert args == "zero one" and env == "HOOKVAR=hello B=2"
+
+
+def test_start_container_hook_runs_in_every_container_namespace(pyrun, make_bundle):
+    script = "; ".join(f"readlink /proc/self/ns/{n}" for n in NAMESPACES)
+    bundle = make_bundle(args=["sh", "-c", f"cat /hook; echo ---; {script}"])
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"{{ {script}; }} > /hook"]}]}
+    bundle.save()
+    hook, process = pyrun("run", "-b", bundle.path, pyrun.new_id()).stdout.split("---\n")
+    assert hook == process and len(hook.split()) == len(NAMESPACES)
+    assert not set(hook.split()) & set(namespaces_of().split())
 
 
 def test_start_container_hook_runs_inside_before_the_process(pyrun, make_bundle):

@@ -189,6 +189,77 @@ def test_two_creates_one_id_exactly_one_wins(pyrun, make_bundle):
     assert pyrun.state(cid)["status"] == "created"
 
 
+def _at_once(rt, *args, n=4):
+    """Run the same command n times concurrently; the CompletedProcesses."""
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(rt(*args, check=False))) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_starts_run_the_process_once(pyrun, make_bundle):
+    """The exec fifo is opened by exactly one start; the others are refused, and the program
+    (which appends a line per run) ran once."""
+    bundle = make_bundle(args=["sh", "-c", "echo ran >> /runs; sleep 100"])
+    cid = pyrun.new_id()
+    pyrun("create", "-b", bundle.path, cid)
+    results = _at_once(pyrun, "start", cid)
+    assert sorted(r.returncode for r in results) == [0, 1, 1, 1], [r.stderr for r in results]
+    _wait_status(pyrun, cid, "running")
+    deadline = time.monotonic() + 5
+    runs = os.path.join(bundle.rootfs, "runs")
+    while not os.path.exists(runs) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    assert open(runs).read() == "ran\n"
+
+
+def test_concurrent_force_deletes_leave_nothing(pyrun, make_bundle):
+    """containerd and a user may delete at once: every delete --force succeeds (the container
+    being gone is fine), and nothing of it remains."""
+    from testlib import leftovers
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    pid = pyrun.state(cid)["pid"]
+    results = _at_once(pyrun, "delete", "--force", cid)
+    assert [r.returncode for r in results] == [0] * 4, [r.stderr for r in results]
+    assert leftovers(pyrun, cid, bundle) == []
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+
+
+def test_state_during_concurrent_kill_and_delete_is_always_whole(pyrun, make_bundle):
+    """state read while another pyrun deletes: either the whole document or "does not exist"."""
+    bundle = make_bundle(args=["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    seen = []
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            seen.append(pyrun("state", cid, check=False))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        time.sleep(0.1)
+        pyrun("delete", "--force", cid)
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        poller.join()
+    for proc in seen:
+        if proc.returncode == 0:
+            assert json.loads(proc.stdout)["id"] == cid
+        else:
+            assert f"container {cid} does not exist" in proc.stderr, proc.stderr
+    assert seen and seen[-1].returncode == 1
+
+
 def test_list_table_json_quiet(pyrun, make_bundle):
     bundle = make_bundle(args=["sleep", "100"])
     ids = [pyrun.new_id() for _ in range(2)]
@@ -212,10 +283,13 @@ def test_annotations_in_state(pyrun, make_bundle):
     assert pyrun.state(cid)["annotations"] == {"org.example.key": "value"}
 
 
-def test_operations_on_missing_container(pyrun):
-    for args in (["state", "nope"], ["start", "nope"], ["kill", "nope"], ["delete", "nope"]):
+def test_operations_on_missing_container(pyrun, runc):
+    for args in (["state", "nope"], ["start", "nope"], ["kill", "nope"], ["delete", "nope"], ["pause", "nope"],
+                 ["resume", "nope"], ["ps", "nope"], ["exec", "nope", "true"], ["events", "--stats", "nope"],
+                 ["update", "--pids-limit", "10", "nope"]):
         proc = pyrun(*args, check=False)
-        assert proc.returncode == 1 and "container nope does not exist" in proc.stderr, args
+        assert "container nope does not exist" in proc.stderr, args
+        assert proc.returncode == runc(*args, check=False).returncode == (255 if args[0] == "exec" else 1), args
 
 
 def test_invalid_container_id(pyrun, make_bundle):
