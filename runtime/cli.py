@@ -34,7 +34,8 @@ COMMANDS = {
 
 
 class Option:
-    """One command-line option. kind: 'bool', 'value' or 'list' (repeatable value)."""
+    """One command-line option. kind: 'bool', 'value', 'list' (repeatable value), or a value
+    checked as runc's typed flags check it: 'int' (kept as an int) or 'duration' (Go syntax)."""
 
     __slots__ = ("name", "short", "kind", "default", "help", "dest")
 
@@ -47,6 +48,27 @@ class Option:
             self.default = False
         self.help = help
         self.dest = name.lstrip("-").replace("-", "_")
+
+
+class IncorrectUsage(UsageError):
+    """A usage error runc answers with "Incorrect Usage" and the help on stdout before the error:
+    a flag that does not parse (header "Incorrect Usage: <error>", or "Incorrect Usage. <error>"
+    for a global one) or the wrong number of arguments (header "Incorrect Usage.")."""
+
+    def __init__(self, message, header=None):
+        super().__init__(message)
+        self.header = f"Incorrect Usage: {message}" if header is None else header
+
+
+class HelpRequested(Exception):
+    """-h, --help, -help or --h among the flags: print the help and exit 0, as urfave/cli does."""
+
+
+def check_args(args, command, how, count):
+    """runc's checkArgs: how is 'exactly', 'a minimum of' or 'a maximum of'."""
+    n = len(args)
+    if {"exactly": n != count, "a minimum of": n < count, "a maximum of": n > count}[how]:
+        raise IncorrectUsage(f'pyrun: "{command}" requires {how} {count} argument(s)', "Incorrect Usage.")
 
 
 class GlobalOptions:
@@ -81,58 +103,143 @@ class Options:
             setattr(self, opt.dest, list(opt.default) if opt.kind == "list" else opt.default)
 
 
-def parse(options, argv, stop_at_first_arg=False):
-    """Parse argv against options. Returns (Options, positional args).
+# Go's strconv.ParseBool, which a bool flag's =value goes through.
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+_HELP = ("h", "help")
 
-    Accepts --name value, --name=value, -n value, -nvalue, single-dash long names
-    (runc's urfave/cli accepts -bundle), and '--' to end options. With stop_at_first_arg,
-    everything from the first positional argument on is positional (exec's command).
+
+def parse(options, argv, stop_at_first_arg=False):
+    """Parse argv against options as runc's CLI (Go's flag package under urfave/cli) does.
+    Returns (Options, positional args); raises IncorrectUsage or HelpRequested.
+
+    Flags are -name or --name, with the value as the next argument or after '='; a bool flag
+    takes no value but accepts =true/=false (Go's spellings); '--' ends the flags. There is no
+    -nVALUE and no bundling (-ti is one unknown flag, as in runc). urfave/cli moves the command's
+    own flags, with their values, ahead of the arguments, so they may follow the container id;
+    anything else that looks like a flag is refused before the first argument and is an argument
+    after it (`kill ID -9`). With stop_at_first_arg (exec and ps: runc's SkipArgReorder),
+    everything from the first argument on is an argument (exec's command and its options).
     """
     by_name = {}
     for opt in options:
-        by_name[opt.name] = opt
-        by_name["-" + opt.name.lstrip("-")] = opt
+        by_name[opt.name.lstrip("-")] = opt
         if opt.short:
-            by_name[opt.short] = opt
+            by_name[opt.short.lstrip("-")] = opt
+    if not stop_at_first_arg:
+        argv = _reorder(by_name, argv)
     values = Options(options)
-    args = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if len(arg) < 2 or arg[0] != "-":
+            break                       # the first argument: the rest are arguments too
+        i += 1
+        if arg == "--":
+            break
+        name = arg[2:] if arg[1] == "-" else arg[1:]
+        if not name or name[0] in "-=":
+            raise IncorrectUsage(f"bad flag syntax: {arg}")
+        name, eq, value = name.partition("=")
+        opt = by_name.get(name)
+        if opt is None:
+            if name in _HELP and (not eq or value in _TRUE):
+                raise HelpRequested()
+            if name in _HELP and value in _FALSE:
+                continue
+            raise IncorrectUsage(f"flag provided but not defined: -{name}")
+        if opt.kind == "bool":
+            if eq and value not in _TRUE and value not in _FALSE:
+                raise IncorrectUsage(f'invalid boolean value "{value}" for -{name}: parse error')
+            setattr(values, opt.dest, not eq or value in _TRUE)
+            continue
+        if not eq:
+            if i == len(argv):
+                raise IncorrectUsage(f"flag needs an argument: -{name}")
+            value = argv[i]
+            i += 1
+        if opt.kind == "list":
+            getattr(values, opt.dest).append(value)
+            continue
+        if opt.kind == "int":
+            value = _go_int(value, name)
+        elif opt.kind == "duration":
+            try:
+                parse_duration(value)
+            except ValueError:
+                raise IncorrectUsage(f'invalid value "{value}" for flag -{name}: parse error') from None
+        setattr(values, opt.dest, value)
+    return values, argv[i:]
+
+
+def _reorder(by_name, argv):
+    """urfave/cli's reorderArgs: the command's flags (and -h/--help), each with the value it
+    takes, ahead of everything else; from '--' on, nothing moves and all is an argument.
+    (urfave/cli also moves the argument after a bool flag, as if it were its value: runc's
+    `kill ID --all KILL` signals a container named KILL. Arguments keep their order here.)"""
+    flags, rest = [], []
     i = 0
     while i < len(argv):
         arg = argv[i]
         i += 1
         if arg == "--":
-            args.extend(argv[i:])
-            break
-        if not arg.startswith("-") or arg == "-":
-            args.append(arg)
-            if stop_at_first_arg:
-                args.extend(argv[i:])
-                break
+            return flags + ["--"] + rest + argv[i:]
+        name, eq, _ = (arg[2:] if arg.startswith("--") else arg[1:]).partition("=")
+        opt = by_name.get(name) if arg.startswith("-") else None
+        if opt is None and not (arg.startswith("-") and name in _HELP):
+            rest.append(arg)
             continue
-        name, eq, inline = arg.partition("=")
-        opt = by_name.get(name)
-        if opt is None and not eq and len(arg) > 2 and arg[1] != "-" and arg[:2] in by_name:
-            opt, inline, eq = by_name[arg[:2]], arg[2:], "="  # -bvalue
-        if opt is None:
-            raise UsageError(f"flag provided but not defined: {name}")
-        if opt.kind == "bool":
-            value = True
-            if eq:
-                value = inline.lower() in ("1", "true", "yes")
-            setattr(values, opt.dest, value)
-            continue
-        if eq:
-            value = inline
-        elif i < len(argv):
-            value = argv[i]
+        flags.append(arg)
+        if opt is not None and opt.kind != "bool" and not eq and i < len(argv):
+            flags.append(argv[i])
             i += 1
-        else:
-            raise UsageError(f"flag needs an argument: {name}")
-        if opt.kind == "list":
-            getattr(values, opt.dest).append(value)
-        else:
-            setattr(values, opt.dest, value)
-    return values, args
+    return flags + rest
+
+
+def _go_int(text, name):
+    """An Int flag's value as Go's strconv.ParseInt(text, 0, 64) reads it (0x.., 0o.., 0b.., 0.. octal)."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    try:
+        if text.strip() != text:
+            raise ValueError(text)
+        number = int(text, 8 if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit() else 0)
+    except ValueError:
+        raise IncorrectUsage(f'invalid value "{text}" for flag -{name}: parse error') from None
+    if not -(1 << 63) <= number < (1 << 63):
+        raise IncorrectUsage(f'invalid value "{text}" for flag -{name}: value out of range')
+    return number
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0,
+                   "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text):
+    """Seconds in a Go duration (time.ParseDuration: [-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+, or 0);
+    ValueError if it is not one."""
+    s, sign = text, 1.0
+    if s[:1] in ("-", "+"):
+        sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:]
+    if s == "0":
+        return 0.0
+    if not s:
+        raise ValueError(text)
+    total = 0.0
+    while s:
+        j = 0
+        while j < len(s) and (s[j].isdigit() or s[j] == "."):
+            j += 1
+        number, s = s[:j], s[j:]
+        if number.count(".") > 1 or number.strip(".") == "" or not number.replace(".", "").isascii():
+            raise ValueError(text)
+        j = 0
+        while j < len(s) and not (s[j].isdigit() or s[j] == "."):
+            j += 1
+        unit, s = s[:j], s[j:]
+        if unit not in _DURATION_UNITS:
+            raise ValueError(text)
+        total += float(number) * _DURATION_UNITS[unit]
+    return sign * total
 
 
 def _help_text(name, module):
@@ -186,25 +293,30 @@ def run():
     os._exit(status)
 
 
+# The app's own flags besides GLOBAL_OPTIONS (-h/--help is recognised by parse itself).
+_VERSION_FLAG = Option("--version", "-v")
+# runc commands pyrun does not have, refused plainly; `checkpoint --help` fails too, which is
+# how podman learns that a runtime cannot checkpoint.
+UNSUPPORTED = {"checkpoint": "checkpoint", "restore": "restore"}
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     g = GlobalOptions()
+    name = module = None
     try:
-        # Global options come before the command name.
-        i = 0
-        while i < len(argv) and argv[i].startswith("-"):
-            if argv[i] in ("--version", "-v"):
-                sys.stdout.write(version_text())
-                return 0
-            if argv[i] in ("--help", "-h"):
-                sys.stdout.write(_main_help())
-                return 0
-            name = argv[i].partition("=")[0]
-            opt = next((o for o in GLOBAL_OPTIONS if name in (o.name, "-" + o.name.lstrip("-"))), None)
-            if opt is None:
-                raise UsageError(f"flag provided but not defined: {name}")
-            i += 1 if (opt.kind == "bool" or "=" in argv[i]) else 2
-        gopts, _ = parse(GLOBAL_OPTIONS, argv[:i])
+        # Global options come before the command name; nothing is reordered at this level.
+        try:
+            gopts, rest = parse(GLOBAL_OPTIONS + [_VERSION_FLAG], argv, stop_at_first_arg=True)
+        except IncorrectUsage as err:
+            err.header = f"Incorrect Usage. {err.message}"
+            raise
+        except HelpRequested:
+            sys.stdout.write(_main_help())
+            return 0
+        if gopts.version:
+            sys.stdout.write(version_text())
+            return 0
         g.root, g.log, g.log_format = gopts.root, gopts.log, gopts.log_format
         g.debug, g.systemd_cgroup = gopts.debug, gopts.systemd_cgroup
         if gopts.rootless != "auto":     # None is auto
@@ -214,41 +326,52 @@ def main(argv=None):
             raise UsageError(f"invalid log-format: {g.log_format}")
         if g.root is None:
             g.root = default_root()
-        if i >= len(argv):
+        if not rest:
             sys.stdout.write(_main_help())
             return 0
-        name = argv[i]
-        if name == "help":
-            sys.stdout.write(_main_help())
-            return 0
+        name, rest = rest[0], rest[1:]
+        asked_help = name in ("help", "h")
+        if asked_help:
+            if not rest:
+                sys.stdout.write(_main_help())
+                return 0
+            name = rest[0]
+        if name in UNSUPPORTED:
+            from runtime.errors import Unsupported
+            raise Unsupported(f"{name} is not supported: pyrun has no CRIU checkpoint/restore")
         if name not in COMMANDS:
-            raise UsageError(f"No help topic for '{name}'")
+            raise PyrunError(f"No help topic for '{name}'", exit_code=3)   # urfave/cli's words and code
         __import__(f"runtime.commands.{name}")   # the builtin: importlib itself costs 0.4 ms
         module = sys.modules[f"runtime.commands.{name}"]
-        rest = argv[i + 1:]
-        if _asks_help(rest):
+        try:
+            if asked_help:
+                raise HelpRequested()
+            opts, args = parse(module.OPTIONS, rest, getattr(module, "STOP_AT_FIRST_ARG", False))
+        except HelpRequested:
             sys.stdout.write(_help_text(name, module))
             return 0
-        opts, args = parse(module.OPTIONS, rest, getattr(module, "STOP_AT_FIRST_ARG", False))
         return module.main(g, opts, args) or 0
+    except IncorrectUsage as err:
+        # runc prints this and the help on stdout, then the error as any other
+        sys.stdout.write(err.header + "\n\n" + (_help_text(name, module) if module else _main_help()))
+        report_error(g, err.message)
+        return err.exit_code
     except PyrunError as err:
         report_error(g, err.message)
         return err.exit_code
     except OSError as err:
-        report_error(g, str(err))
+        report_error(g, os_error_text(err))
         return 1
     except KeyboardInterrupt:
         return 130
 
 
-def _asks_help(rest):
-    """--help/-h among the options, before '--' or the first positional argument."""
-    for arg in rest:
-        if arg in ("--help", "-h"):
-            return True
-        if arg == "--" or not arg.startswith("-"):
-            return False
-    return False
+def os_error_text(err):
+    """An OSError worded as Go words one: 'PATH: file name too long', not '[Errno 36] File name ...'."""
+    if not err.strerror:
+        return str(err)
+    text = err.strerror[:1].lower() + err.strerror[1:]
+    return f"{err.filename}: {text}" if err.filename is not None else text
 
 
 def default_root():

@@ -60,6 +60,8 @@ def start(record, g):
     st = status(record)
     if st == "stopped":
         raise InvalidState("cannot start a container that has stopped")
+    if st == "paused":
+        raise InvalidState("cannot start a container in the paused state")
     if st != "created":
         raise InvalidState("cannot start an already running container")
     import select
@@ -88,12 +90,11 @@ def start(record, g):
 
 
 def parse_signal(text):
-    """A signal by number, or by name with or without SIG (TERM, SIGTERM, term, RTMIN+1)."""
-    if text.isdigit():
-        num = int(text)
-        if not 0 < num < NSIG:
-            raise PyrunError(f"invalid signal: {text}")
-        return num
+    """A signal as runc's kill reads it: a number as it is (the kernel judges it: 0 probes, 99 is
+    EINVAL), else a name with or without SIG, in any case (TERM, SIGTERM, term, RTMIN+1)."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if digits.isdigit() and digits.isascii():
+        return int(text)
     name = text.upper()
     if name.startswith("SIG"):
         name = name[3:]
@@ -107,7 +108,7 @@ def parse_signal(text):
                 return num
     if name in SIGNALS:
         return SIGNALS[name]
-    raise PyrunError(f"unknown signal {text!r}")
+    raise PyrunError(f'unknown signal "{text}"')
 
 
 def signal_init(record, sig):
@@ -124,6 +125,10 @@ def signal_init(record, sig):
         _signal.pidfd_send_signal(pidfd, sig)
     except ProcessLookupError:
         raise NotRunning() from None
+    except OSError as err:   # EINVAL for a number that is no signal, as runc's kill(2) gets it
+        raise PyrunError(f"unable to signal init: {err.strerror[:1].lower()}{err.strerror[1:]}") from None
+    except OverflowError:
+        raise PyrunError("unable to signal init: invalid argument") from None
     finally:
         os.close(pidfd)
 

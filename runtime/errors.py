@@ -25,6 +25,8 @@ class ConfigError(PyrunError):
 
 
 class ContainerNotFound(PyrunError):
+    # runc says "container does not exist"; naming the id is what issue 2 asks, and what
+    # callers match ("does not exist": containerd's shim, podman) is in both
     def __init__(self, container_id):
         super().__init__(f"container {container_id} does not exist")
         self.container_id = container_id
@@ -32,7 +34,8 @@ class ContainerNotFound(PyrunError):
 
 class ContainerExists(PyrunError):
     def __init__(self, container_id):
-        super().__init__(f"container {container_id} already exists")
+        super().__init__("container with given ID already exists")
+        self.container_id = container_id
 
 
 class InvalidState(PyrunError):

@@ -13,12 +13,16 @@ def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+# msg quoted as logrus quotes it (Go's %q): a message of several lines stays one log line
+_QUOTE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _line(g, level, message):
     if g.log_format == "json":
-        import json
-        return json.dumps({"level": level, "msg": message, "time": _now()}) + "\n"
-    quoted = message.replace("\\", "\\\\").replace('"', '\\"')
-    return f'time="{_now()}" level={level} msg="{quoted}"\n'
+        # logrus's JSON: compact, keys in this order
+        from spec import jsonout
+        return jsonout.dumps({"level": level, "msg": message, "time": _now()}, separators=(",", ":")) + "\n"
+    return f'time="{_now()}" level={level} msg="{message.translate(_QUOTE)}"\n'
 
 
 def _append(path, text):
@@ -30,14 +34,18 @@ def _append(path, text):
 
 
 def error(g, message):
-    """Report a failure: one line to --log (if given) and the message on stderr."""
+    """Report a failure: one line to --log (if given) and the message on stderr. Without --log,
+    --log-format json puts the JSON line on stderr instead, as runc does: whoever asked for JSON
+    parses it. (runc's text format there is logrus's time="..." level=error msg="..." line;
+    pyrun keeps the bare message, which is what a person reads and what callers match on.)"""
     if g.log:
         try:
             _append(g.log, _line(g, "error", message))
         except OSError:
             pass
     try:
-        sys.stderr.write(message + "\n")
+        json_here = g.log_format == "json" and not g.log
+        sys.stderr.write(_line(g, "error", message) if json_here else message + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

@@ -31,10 +31,12 @@ def seccomp_cache_dir(root):
 
 
 def check_id(container_id):
-    """runc's rule: ids are [\\w+-.]+, and never . or .. (they name a directory)."""
-    if (not container_id or container_id in (".", "..")
-            or not all(c.isalnum() or c in "_+-." for c in container_id) or not container_id.isascii()):
-        raise PyrunError(f"invalid container id format: {container_id!r}")
+    """runc's rule and words: ids are [\\w+-.]+, and never . or .. (they name a directory)."""
+    if not container_id:
+        raise PyrunError("container id cannot be empty")
+    if (container_id in (".", "..") or not container_id.isascii()
+            or not all(c.isalnum() or c in "_+-." for c in container_id)):
+        raise PyrunError("invalid container ID format")
 
 
 class ContainerRecord:
@@ -158,13 +160,14 @@ def init_alive(record):
 
 
 def status(record, cgroup_manager=None):
-    """created | running | paused | stopped, derived from the host, not from the record."""
+    """created | running | paused | stopped, derived from the host, not from the record.
+    A frozen cgroup is paused even before start (runc pauses a created container, and says so)."""
     if not init_alive(record):
         return "stopped"
-    if os.path.exists(record.fifo_path):
-        return "created"
     if cgroup_manager is not None and cgroup_manager.is_frozen():
         return "paused"
+    if os.path.exists(record.fifo_path):
+        return "created"
     return "running"
 
 

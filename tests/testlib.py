@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -117,6 +118,15 @@ class Runtime:
 
     def state(self, cid):
         return json.loads(self("state", cid).stdout)
+
+    def wait_status(self, cid, wanted, timeout=5):
+        """Poll `state` until the container's status is wanted; fail after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.state(cid)["status"] == wanted:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"{cid} never became {wanted}: {self.state(cid)}")
 
     def cleanup(self):
         for cid in self.created:

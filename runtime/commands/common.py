@@ -2,12 +2,13 @@
 
 import os
 
+from runtime.cli import check_args
 from runtime.errors import UsageError
 
 
-def one_id(args, name="container-id"):
-    if len(args) != 1:
-        raise UsageError(f'"pyrun" requires exactly 1 argument(s): <{name}>')
+def one_id(args, command):
+    """The container id, the command's one argument (runc's words when there is not exactly one)."""
+    check_args(args, command, "exactly", 1)
     return args[0]
 
 
@@ -21,10 +22,16 @@ def preserve_fds(opts, env):
         raise UsageError("--preserve-fds must not be negative")
     listen = env.get("LISTEN_FDS")
     extra_env = []
-    if listen and listen.isdigit() and int(listen) > 0:
+    # Only fds systemd passed to this very process (go-systemd's activation.Files, which runc uses)
+    if _is_int(listen) and int(listen) > 0 and _is_int(env.get("LISTEN_PID")) \
+            and int(env["LISTEN_PID"]) == os.getpid():
         count += int(listen)
         extra_env = [f"LISTEN_FDS={listen}", "LISTEN_PID=1"]
     return count, extra_env
+
+
+def _is_int(text):
+    return text is not None and text.lstrip("+-").isdigit() and text.isascii()
 
 
 def create_from_options(g, opts, container_id, foreground=False):
@@ -36,6 +43,11 @@ def create_from_options(g, opts, container_id, foreground=False):
         from runtime.errors import Unsupported
         raise Unsupported("--systemd-cgroup: pyrun has no systemd cgroup driver; "
                           "use the cgroupfs driver (drop the flag, as with runc's default)")
+    if opts.bundle and not os.path.isdir(opts.bundle):
+        # runc's first step is a chdir into the bundle, and that is what it says fails
+        from runtime.errors import PyrunError
+        reason = "not a directory" if os.path.exists(opts.bundle) else "no such file or directory"
+        raise PyrunError(f"chdir {opts.bundle}: {reason}")
     bundle, config = parent.load_bundle(opts.bundle)
     count, extra_env = preserve_fds(opts, os.environ)
     if extra_env:

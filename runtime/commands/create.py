@@ -12,12 +12,12 @@ OPTIONS = [
     Option("--pid-file", kind="value", help="specify the file to write the process id to"),
     Option("--no-pivot", help="do not use pivot root to jail process inside rootfs"),
     Option("--no-new-keyring", help="do not create a new session keyring for the container"),
-    Option("--preserve-fds", kind="value", default="0", help="pass N additional file descriptors to the container"),
+    Option("--preserve-fds", kind="int", default=0, help="pass N additional file descriptors to the container"),
 ]
 
 
 def main(g, opts, args):
     from runtime.commands import common
-    container_id = common.one_id(args)
+    container_id = common.one_id(args, "create")
     common.create_from_options(g, opts, container_id)   # returns (created, None) here
     return 0

@@ -10,7 +10,7 @@ def main(g, opts, args):
     from runtime import container, state
     from runtime.commands.common import one_id
     from runtime.errors import ContainerNotFound, InvalidState
-    container_id = one_id(args)
+    container_id = one_id(args, "delete")
     try:
         lock, record = state.locked(g.root, container_id)
     except ContainerNotFound:

@@ -5,20 +5,9 @@ from runtime.cli import Option
 
 USAGE = "pyrun events [command options] <container-id>"
 OPTIONS = [
-    Option("--interval", kind="value", default="5s", help="set the stats collection interval"),
+    Option("--interval", kind="duration", default="5s", help="set the stats collection interval"),
     Option("--stats", help="display the container's stats then exit"),
 ]
-
-
-def parse_duration(text):
-    """Go-style durations: 5s, 100ms, 1m30s, 2h."""
-    import re
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        from runtime.errors import UsageError
-        raise UsageError(f"invalid duration {text!r}")
-    return sum(float(n) * units[u] for n, u in parts)
 
 
 def main(g, opts, args):
@@ -27,15 +16,16 @@ def main(g, opts, args):
     import time
     gc.enable()   # this command runs on (runtime.cli.run turns the collector off for one-shot commands)
     from runtime import container, state
+    from runtime.cli import parse_duration
     from runtime.commands.common import one_id
-    from runtime.errors import NotRunning, PyrunError
+    from runtime.errors import InvalidState, PyrunError
     from spec import jsonout
-    record = state.load(g.root, one_id(args))
+    record = state.load(g.root, one_id(args, "events"))
     manager = container.manager_of(record)
     if manager is None:
         raise PyrunError("events need the container's cgroup")
     if state.status(record, manager) == "stopped":
-        raise NotRunning()
+        raise InvalidState(f"container with id {record.id} is not running")   # runc's words
 
     def emit(kind, data=None):
         event = {"type": kind, "id": record.id}

@@ -17,7 +17,7 @@ OPTIONS = [
     Option("--apparmor", kind="value", help="set the apparmor profile for the process"),
     Option("--no-new-privs", help="set the no new privileges value for the process"),
     Option("--cap", "-c", kind="list", help="add a capability to the bounding set for the process"),
-    Option("--preserve-fds", kind="value", default="0", help="pass N additional file descriptors to the container"),
+    Option("--preserve-fds", kind="int", default=0, help="pass N additional file descriptors to the container"),
     Option("--ignore-paused", help="allow exec in a paused container"),
     Option("--cgroup", kind="list", help="run the process in an (existing) sub-cgroup(s)"),
 ]
@@ -26,23 +26,30 @@ STOP_AT_FIRST_ARG = True
 
 
 def main(g, opts, args):
+    from runtime.cli import check_args, os_error_text
     from runtime.errors import PyrunError
+    check_args(args, "exec", "a minimum of", 1)   # a usage error: exit 1, as runc's
     try:
         return _exec(g, opts, args)
     except PyrunError as err:
         err.exit_code = 255   # runc exits 255 when exec fails
         raise
+    except OSError as err:
+        raise PyrunError(os_error_text(err), 255) from None
 
 
 def _exec(g, opts, args):
-    from runtime import state
-    from runtime.errors import UsageError
+    from runtime import container, state
+    from runtime.errors import PyrunError, UsageError
     from runtime.process import exec_parent
-    if not args:
-        raise UsageError('"pyrun exec" requires a minimum of 1 argument')
+    if opts.preserve_fds < 0:
+        raise UsageError("--preserve-fds must not be negative")
     container_id, command = args[0], args[1:]
-    if not command and not opts.process:
-        raise UsageError("exec: no command given: pass the command after the container id, or --process")
     record = state.load(g.root, container_id)
+    # runc's order: the container, its state, then the process (execute() checks the state
+    # again once it holds the namespaces)
+    exec_parent.refuse_by_status(container.status(record), opts.ignore_paused)
+    if not command and not opts.process:
+        raise PyrunError("process args cannot be empty")
     process = exec_parent.process_config(record.config, opts, command)
     return exec_parent.execute(g, record, process, opts)

@@ -2,7 +2,7 @@
 
 import sys
 
-from runtime.errors import UsageError
+from runtime.cli import check_args
 
 USAGE = "pyrun features"
 DESCRIPTION = """\
@@ -14,8 +14,7 @@ OPTIONS = []
 
 
 def main(g, opts, args):
-    if args:
-        raise UsageError('"features" requires exactly 0 argument(s)')
+    check_args(args, "features", "exactly", 0)
     import json
     from runtime.cli import VERSION
     from spec.features import features_document

@@ -11,11 +11,9 @@ STOP_AT_FIRST_ARG = True
 def main(g, opts, args):
     import sys
     from runtime import container, state
-    from runtime.errors import PyrunError, UsageError
-    if not args:
-        raise UsageError('"pyrun ps" requires a minimum of 1 argument')
-    if opts.format not in ("table", "json"):
-        raise UsageError(f"invalid format option: {opts.format}")
+    from runtime.cli import check_args
+    from runtime.errors import PyrunError
+    check_args(args, "ps", "a minimum of", 1)
     record = state.load(g.root, args[0])
     manager = container.manager_of(record)
     if manager is None:
@@ -23,14 +21,21 @@ def main(g, opts, args):
     else:
         pids = sorted(manager.pids())
     if opts.format == "json":
-        sys.stdout.write("[" + ",".join(str(p) for p in pids) + "]\n")
+        # Go's encoding of a nil slice, as runc prints a stopped container's
+        sys.stdout.write(("[" + ",".join(str(p) for p in pids) + "]" if pids else "null") + "\n")
         return 0
+    if opts.format != "table":
+        raise PyrunError("invalid format option")   # runc's words, once the container is found
     import subprocess
     ps_args = args[1:] or ["-ef"]
     try:
-        out = subprocess.run(["ps", *ps_args], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as err:
-        raise PyrunError(f"ps: {err}") from None
+        proc = subprocess.run(["ps", *ps_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except OSError as err:
+        raise PyrunError(f'exec: "ps": {err.strerror[:1].lower()}{err.strerror[1:]}') from None
+    out = proc.stdout
+    if proc.returncode:
+        # runc's words: Go's exec error, then what ps said
+        raise PyrunError(f"exit status {proc.returncode}: {out}")
     lines = out.splitlines()
     if not lines:
         return 0

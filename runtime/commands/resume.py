@@ -8,7 +8,7 @@ def main(g, opts, args):
     from runtime import container, state
     from runtime.commands.common import one_id
     from runtime.errors import InvalidState
-    lock, record = state.locked(g.root, one_id(args))
+    lock, record = state.locked(g.root, one_id(args, "resume"))
     try:
         manager = container.manager_of(record)
         if state.status(record, manager) != "paused":

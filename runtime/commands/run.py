@@ -8,13 +8,16 @@ USAGE = "pyrun run [command options] <container-id>"
 OPTIONS = create.OPTIONS + [
     Option("--detach", "-d", help="detach from the container's process"),
     Option("--keep", help="do not delete the container after it exits"),
+    # accepted as runc's, without effect: pyrun's create makes the runtime a subreaper either way
+    # (its init may be re-parented to it), and run waits for the init alone
+    Option("--no-subreaper", help="disable the use of the subreaper used to reap reparented processes"),
 ]
 
 
 def main(g, opts, args):
     from runtime import container
     from runtime.commands import common
-    container_id = common.one_id(args)
+    container_id = common.one_id(args, "run")
     created, ours = common.create_from_options(g, opts, container_id, foreground=not opts.detach)
     record = created.record
     if opts.detach:

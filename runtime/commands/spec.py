@@ -7,8 +7,8 @@ less the umask, and never over an existing config.json.
 
 import os
 
-from runtime.cli import Option
-from runtime.errors import PyrunError, UsageError
+from runtime.cli import Option, check_args
+from runtime.errors import PyrunError
 
 USAGE = "pyrun spec [command options] [arguments...]"
 DESCRIPTION = """\
@@ -57,8 +57,7 @@ def render(config):
 
 
 def main(g, opts, args):
-    if args:
-        raise UsageError('"spec" requires exactly 0 argument(s)')
+    check_args(args, "spec", "exactly", 0)
     from spec.defaults import default_config, rootless_config
     config = rootless_config(os.geteuid(), os.getegid()) if opts.rootless else default_config()
     directory = opts.bundle or "."

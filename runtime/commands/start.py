@@ -8,7 +8,7 @@ OPTIONS = []
 def main(g, opts, args):
     from runtime import container, state
     from runtime.commands.common import one_id
-    lock, record = state.locked(g.root, one_id(args))
+    lock, record = state.locked(g.root, one_id(args, "start"))
     try:
         container.start(record, g)
     finally:

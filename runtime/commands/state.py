@@ -9,7 +9,7 @@ def main(g, opts, args):
     from runtime import container, state
     from runtime.commands.common import one_id
     from spec import jsonout
-    record = state.load(g.root, one_id(args))
+    record = state.load(g.root, one_id(args, "state"))
     doc = container.state_document(record, container.status(record))
-    sys.stdout.write(jsonout.dumps(doc, indent=2) + "\n")
+    sys.stdout.write(jsonout.dumps(doc, indent=2))   # no newline after it, as runc writes it
     return 0

@@ -6,7 +6,7 @@ from runtime.cli import Option
 USAGE = "pyrun update [command options] <container-id>"
 OPTIONS = [
     Option("--resources", "-r", kind="value", help="path to a file with the resources to update, or - for stdin"),
-    Option("--blkio-weight", kind="value", help="specifies per cgroup weight, range is from 10 to 1000"),
+    Option("--blkio-weight", kind="int", help="specifies per cgroup weight, range is from 10 to 1000"),
     Option("--cpu-period", kind="value", help="CPU CFS period to be used for hardcapping (in usecs)"),
     Option("--cpu-quota", kind="value", help="CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
     Option("--cpu-burst", kind="value", help="CPU CFS burst (in usecs)"),
@@ -20,7 +20,7 @@ OPTIONS = [
     Option("--memory", "-m", kind="value", help="Memory limit (in bytes)"),
     Option("--memory-reservation", kind="value", help="Memory reservation or soft_limit (in bytes)"),
     Option("--memory-swap", kind="value", help="Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
-    Option("--pids-limit", kind="value", help="Maximum number of pids allowed in the container"),
+    Option("--pids-limit", kind="int", help="Maximum number of pids allowed in the container"),
     Option("--l3-cache-schema", kind="value", help="The string of Intel RDT/CAT L3 cache schema"),
     Option("--mem-bw-schema", kind="value", help="The string of Intel RDT/MBA memory bandwidth schema"),
 ]
@@ -91,18 +91,19 @@ def main(g, opts, args):
     from runtime import container, state
     from runtime.commands.common import one_id
     from runtime.errors import NotRunning, PyrunError
-    if opts.resources:
-        try:
-            text = sys.stdin.read() if opts.resources == "-" else open(opts.resources).read()
-            resources = json.loads(text)
-        except (OSError, ValueError) as err:
-            raise PyrunError(f"update: reading resources from {opts.resources}: {err}") from None
-        if not isinstance(resources, dict):
-            raise PyrunError("update: resources must be a JSON object (LinuxResources)")
-    else:
-        resources = resources_from_flags(opts)
-    lock, record = state.locked(g.root, one_id(args))
+    # runc's order: the container first, then what to change in it
+    lock, record = state.locked(g.root, one_id(args, "update"))
     try:
+        if opts.resources:
+            try:
+                text = sys.stdin.read() if opts.resources == "-" else open(opts.resources).read()
+                resources = json.loads(text)
+            except (OSError, ValueError) as err:
+                raise PyrunError(f"update: reading resources from {opts.resources}: {err}") from None
+            if not isinstance(resources, dict):
+                raise PyrunError("update: resources must be a JSON object (LinuxResources)")
+        else:
+            resources = resources_from_flags(opts)
         manager = container.manager_of(record)
         if state.status(record, manager) == "stopped":
             raise NotRunning()

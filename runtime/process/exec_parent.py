@@ -57,13 +57,18 @@ def process_config(config, opts, command):
     return process
 
 
+def refuse_by_status(st, ignore_paused):
+    """exec's refusals by the container's status, in runc's words."""
+    if st == "stopped":
+        raise InvalidState("cannot exec in a stopped container")
+    if st == "paused" and not ignore_paused:
+        raise InvalidState("cannot exec in a paused container (use --ignore-paused to override)")
+
+
 def execute(g, record, process, opts):
     manager = container.manager_of(record)
     st = state.status(record, manager)
-    if st == "stopped":
-        raise InvalidState("cannot exec in a stopped container")
-    if st == "paused" and not opts.ignore_paused:
-        raise InvalidState("cannot exec in a paused container")
+    refuse_by_status(st, opts.ignore_paused)
     from runtime import lsm
     from runtime.process import sched
     lsm.check({"process": process, "linux": {}})

@@ -16,15 +16,6 @@ from testlib import needs_root
 pytestmark = needs_root
 
 
-def _wait_status(rt, cid, wanted, timeout=5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if rt.state(cid)["status"] == wanted:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{cid} never became {wanted}: {rt.state(cid)}")
-
-
 def _start_time(pid):
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[19]
@@ -46,7 +37,7 @@ def test_create_start_state_kill_delete(pyrun, make_bundle, tmp_path):
     # The init waits before execve: still our interpreter, not sleep.
     assert os.readlink(f"/proc/{pid}/exe") != "/bin/busybox"
     pyrun("start", cid)
-    _wait_status(pyrun, cid, "running")
+    pyrun.wait_status(cid, "running")
     deadline = time.monotonic() + 5
     while os.readlink(f"/proc/{pid}/exe").endswith("python3.11") and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -55,7 +46,7 @@ def test_create_start_state_kill_delete(pyrun, make_bundle, tmp_path):
     refused = pyrun("delete", cid, check=False)
     assert refused.returncode == 1 and "that is not stopped: running" in refused.stderr
     pyrun("kill", cid, "KILL")
-    _wait_status(pyrun, cid, "stopped")
+    pyrun.wait_status(cid, "stopped")
     assert pyrun.state(cid)["pid"] == 0
     again = pyrun("kill", cid, "TERM", check=False)
     assert again.returncode == 1 and "container not running" in again.stderr
@@ -71,7 +62,7 @@ def test_start_twice_and_start_stopped(pyrun, make_bundle):
     cid = pyrun.new_id()
     pyrun("create", "-b", bundle.path, cid)
     pyrun("start", cid)
-    _wait_status(pyrun, cid, "stopped")
+    pyrun.wait_status(cid, "stopped")
     second = pyrun("start", cid, check=False)
     assert second.returncode == 1 and "stopped" in second.stderr
 
@@ -103,7 +94,7 @@ def test_kill_signal_names_and_numbers(pyrun, make_bundle, sig):
     cid = pyrun.new_id()
     pyrun("run", "-d", "-b", bundle.path, cid)
     pyrun("kill", cid, sig)
-    _wait_status(pyrun, cid, "stopped")
+    pyrun.wait_status(cid, "stopped")
 
 
 def test_kill_unknown_signal(pyrun, make_bundle):
@@ -208,7 +199,7 @@ def test_concurrent_starts_run_the_process_once(pyrun, make_bundle):
     pyrun("create", "-b", bundle.path, cid)
     results = _at_once(pyrun, "start", cid)
     assert sorted(r.returncode for r in results) == [0, 1, 1, 1], [r.stderr for r in results]
-    _wait_status(pyrun, cid, "running")
+    pyrun.wait_status(cid, "running")
     deadline = time.monotonic() + 5
     runs = os.path.join(bundle.rootfs, "runs")
     while not os.path.exists(runs) and time.monotonic() < deadline:
@@ -295,5 +286,5 @@ def test_operations_on_missing_container(pyrun, runc):
 def test_invalid_container_id(pyrun, make_bundle):
     bundle = make_bundle()
     proc = pyrun("create", "-b", bundle.path, "../escape", check=False)
-    assert proc.returncode == 1 and "invalid container id" in proc.stderr
+    assert proc.returncode == 1 and "invalid container ID format" in proc.stderr
     assert not os.path.exists(os.path.join(os.path.dirname(pyrun.root), "escape"))

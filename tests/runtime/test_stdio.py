@@ -8,8 +8,6 @@ import socket
 import subprocess
 import threading
 
-import pytest
-
 from testlib import needs_root
 
 pytestmark = needs_root
@@ -72,9 +70,6 @@ def test_listen_fds_pass_through(pyrun, runc, make_bundle):
     assert _run_socket_activated(runc, bundle, "self") == seen
 
 
-@pytest.mark.xfail(strict=True, reason="runtime/commands/common.py preserve_fds() ignores LISTEN_PID: "
-                                       "runc (go-systemd activation.Files) passes the fds only when it is "
-                                       "the runtime's own pid")
 def test_listen_fds_meant_for_another_process_are_not_passed(pyrun, runc, make_bundle):
     bundle = make_bundle(args=["sh", "-c", "ls /proc/self/fd; env | grep ^LISTEN_ | sort; true"])
     seen = _run_socket_activated(runc, bundle, 1)
