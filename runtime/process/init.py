@@ -99,6 +99,7 @@ def _init(plan, chan):
     # we are still root: in a user namespace we could not raise the one nor lower the other.
     chan.send("limits", pid=host_pid)
     chan.expect("continue")
+    setup.exit_on_fatal_signals()   # before seccomp, which may not allow rt_sigaction
     path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd, host_pid))
 
     chan.send("ready", pid=host_pid)

@@ -124,6 +124,26 @@ def reset_signals():
     _signal.pthread_sigmask(_signal.SIG_SETMASK, [])
 
 
+# The signals runc's init dies of while it waits for start. Go's runtime catches every signal,
+# so its pid 1 gets them although the kernel drops a signal that pid 1 of a namespace has no
+# handler for: an engine stops a created, never started container with TERM, as it would a
+# running one. (Measured against runc 1.1.5: USR1, USR2, PIPE, ALRM and the rest leave it be.)
+_FATAL_BEFORE_START = (_signal.SIGHUP, _signal.SIGINT, _signal.SIGQUIT, _signal.SIGILL, _signal.SIGTRAP,
+                       _signal.SIGABRT, _signal.SIGBUS, _signal.SIGFPE, _signal.SIGSEGV, _signal.SIGTERM,
+                       _signal.SIGSTKFLT, _signal.SIGSYS)
+
+
+def exit_on_fatal_signals():
+    """Until exec_final resets them: end on the signals that end runc's waiting init, with its
+    status (Go exits 2 when the signal itself cannot kill the process)."""
+    for sig in _FATAL_BEFORE_START:
+        _signal.signal(sig, _exit_2)
+
+
+def _exit_2(signum, frame):
+    os._exit(2)
+
+
 def close_fds_from(first):
     """Every fd >= first becomes close-on-exec: only 0-2 and the preserved ones reach the container."""
     try:

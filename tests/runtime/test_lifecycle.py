@@ -1,6 +1,7 @@
 """The container lifecycle through the real CLI: create, start, state, kill, delete, run, list,
 and what each says in each state. Observed from /proc on the host and the state directory."""
 
+import ctypes
 import json
 import marshal
 import os
@@ -12,6 +13,8 @@ import time
 import pytest
 
 from testlib import needs_root
+
+PR_SET_CHILD_SUBREAPER = 36
 
 pytestmark = needs_root
 
@@ -95,6 +98,43 @@ def test_kill_signal_names_and_numbers(pyrun, make_bundle, sig):
     pyrun("run", "-d", "-b", bundle.path, cid)
     pyrun("kill", cid, sig)
     pyrun.wait_status(cid, "stopped")
+
+
+@pytest.fixture
+def subreaper():
+    """This process adopts the orphaned inits meanwhile, so that a test can wait for one."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    yield
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def _created_init_after(rt, bundle, sig):
+    """(status, exit status or None) of a created container's init after `kill ID sig`."""
+    cid = rt.new_id()
+    rt("create", "-b", bundle.path, cid)
+    pid = rt.state(cid)["pid"]
+    rt("kill", cid, sig)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            break
+        time.sleep(0.02)
+    status = rt.state(cid)["status"]
+    exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG)
+    rt("delete", "--force", cid)
+    return status, exited and (exited.si_code, exited.si_status)
+
+
+@pytest.mark.parametrize("sig", ["TERM", "HUP", "INT", "QUIT", "USR1", "WINCH"])
+def test_kill_of_a_created_container_as_runc(pyrun, runc, make_bundle, subreaper, sig):
+    """A created init is pid 1 of its namespace, which the kernel shields from signals it has no
+    handler for; runc's (Go) init catches them all and dies of TERM, HUP, INT and QUIT with
+    status 2, and lets USR1 and WINCH be. Engines stop a never-started container with TERM."""
+    bundle = make_bundle(args=["sleep", "100"])
+    ours = _created_init_after(pyrun, bundle, sig)
+    assert ours == _created_init_after(runc, bundle, sig)
+    assert ours == (("stopped", (os.CLD_EXITED, 2)) if sig in ("TERM", "HUP", "INT", "QUIT") else ("created", None))
 
 
 def test_kill_unknown_signal(pyrun, make_bundle):
