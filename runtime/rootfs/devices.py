@@ -34,7 +34,7 @@ _TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_I
 def _make(rootfs, path, type_, major, minor, mode, uid, gid, bind, listed=False):
     if type_ not in _TYPES:
         raise ConfigError(f"config.json: linux.devices: {path}: unknown device type {type_!r}")
-    target = paths.secure_join(rootfs, path)
+    target = _in_dir(rootfs, path)
     if listed and os.path.lexists(target):
         # runtime-spec: a file already at the path that is not the requested device is an error.
         st = os.lstat(target)
@@ -45,6 +45,10 @@ def _make(rootfs, path, type_, major, minor, mode, uid, gid, bind, listed=False)
     parent = os.path.dirname(target)
     if not os.path.isdir(parent):
         paths.make_target(rootfs, os.path.dirname(path), True)
+    if os.path.islink(target):
+        # The node goes at the path itself: a symlink there (a crafted image's /dev/null) would
+        # have it made, or a file removed, wherever it points
+        os.unlink(target)
     if bind:
         paths.make_target(rootfs, path, False)
         fd = paths.open_checked(rootfs, target)
@@ -63,6 +67,11 @@ def _make(rootfs, path, type_, major, minor, mode, uid, gid, bind, listed=False)
         raise SetupError(f"mknod {path}: {err.strerror}") from None
     os.chmod(target, mode & 0o7777)  # mknod's mode is filtered by the umask
     os.chown(target, uid, gid)
+
+
+def _in_dir(rootfs, path):
+    """path's directory resolved inside rootfs, its last component not followed."""
+    return os.path.join(paths.secure_join(rootfs, os.path.dirname(path)), os.path.basename(path))
 
 
 def create_devices(rootfs, devices, in_user_ns, default_devices=True):
@@ -85,12 +94,13 @@ def create_symlinks(rootfs, with_ptmx):
     if with_ptmx:
         links.append(("pts/ptmx", "/dev/ptmx"))
     for target, link in links:
-        path = paths.secure_join(rootfs, link)
+        path = _in_dir(rootfs, link)
         if os.path.lexists(path):
-            if link == "/dev/ptmx" and not os.path.islink(path):
-                os.unlink(path)  # a ptmx node bound from elsewhere would bypass the container's devpts
-            else:
+            if link != "/dev/ptmx":
                 continue
+            # Whatever is there goes, as runc's setupPtmx does: a ptmx node bound from elsewhere
+            # would bypass the container's devpts (and an earlier run's link is remade)
+            os.unlink(path)
         try:
             os.symlink(target, path)
         except FileNotFoundError:

@@ -3,6 +3,7 @@ linux.devices of every type with mode and owner, and /dev bound from the host (t
 made in it). Observed with ls/stat inside the container, compared with runc where cheap."""
 
 import os
+import stat
 
 from test_config_lib import bundle, failed, needs_root, out  # noqa: F401
 
@@ -89,12 +90,13 @@ def test_dev_bound_from_the_host_gets_no_devices(pyrun, bundle, tmp_path):
     hostdev = tmp_path / "hostdev"
     hostdev.mkdir()
     (hostdev / "marker").write_text("host")
+    os.mknod(hostdev / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))   # what the masked paths get
     b = bundle()
     b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
     b.add_mount("/dev", "bind", str(hostdev), ["rbind"])
     b.linux["devices"] = [{"path": "/dev/mychar", "type": "c", "major": 1, "minor": 3}]
-    assert out(pyrun, b, "ls -a /dev") == ".\n..\nmarker\n"
-    assert os.listdir(hostdev) == ["marker"]  # nothing was made in the host's directory
+    assert out(pyrun, b, "ls -a /dev") == ".\n..\nmarker\nnull\n"
+    assert sorted(os.listdir(hostdev)) == ["marker", "null"]  # nothing was made in the host's directory
 
 
 def test_device_path_outside_dev_through_a_symlink_stays_in_the_rootfs(pyrun, bundle):
@@ -125,3 +127,36 @@ def test_read_only_dev_still_gets_its_devices(pyrun, bundle):
     assert _stat_lines("\n".join(lines[:2]))["/dev/null"][:3] == ("character special file", 1, 3)
     assert lines[2] == "pts/ptmx"
     assert "Read-only file system" in text and lines[-1] == "rc=1"
+
+
+def _without_dev_mount(b):
+    """The bundle without its /dev tmpfs: the devices are made in the rootfs's own /dev."""
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
+    os.makedirs(os.path.join(b.rootfs, "dev"), exist_ok=True)
+
+
+def test_a_symlink_where_a_device_goes_is_replaced_not_followed(pyrun, bundle):
+    """A crafted image's /dev/null -> /victim: the node is made at /dev/null itself, /victim is
+    left as it is, and the masked paths get the null device."""
+    b = bundle()
+    _without_dev_mount(b)
+    with open(os.path.join(b.rootfs, "victim"), "w") as f:
+        f.write("keep\n")
+    os.symlink("/victim", os.path.join(b.rootfs, "dev", "null"))
+    text = out(pyrun, b, f"{STAT} /dev/null /proc/timer_list; cat /victim")
+    found = _stat_lines(text.rsplit("\n", 2)[0])
+    assert found["/dev/null"][:3] == ("character special file", 1, 3)
+    assert found["/proc/timer_list"][:3] == ("character special file", 1, 3)   # masked with it
+    assert text.endswith("keep\n")
+    victim = os.path.join(b.rootfs, "victim")
+    assert os.path.isfile(victim) and not os.path.islink(victim) and open(victim).read() == "keep\n"
+
+
+def test_a_rootfs_without_a_dev_mount_runs_twice(pyrun, runc, bundle):
+    """The second run finds the first one's /dev/ptmx link (to the devpts node): it is remade,
+    not followed into devpts (where unlinking fails), as runc's setupPtmx does."""
+    b = bundle()
+    _without_dev_mount(b)
+    for rt in (pyrun, pyrun, runc):
+        assert out(rt, b, "readlink /dev/ptmx") == "pts/ptmx\n"
+    assert os.readlink(os.path.join(b.rootfs, "dev", "ptmx")) == "pts/ptmx"
