@@ -11,6 +11,7 @@ The pieces live in paths (safe resolution), mounts (options and mounting) and de
 """
 
 import os
+import stat
 
 from runtime import linux, mountinfo
 from runtime.errors import ConfigError, SetupError
@@ -129,16 +130,8 @@ def finish(config):
             if err.errno == 2:
                 continue
             raise SetupError(f"readonly path {path}: {err.strerror}") from None
-    for path in lin.get("maskedPaths") or []:
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                linux.mount("tmpfs", path, "tmpfs", linux.MS_RDONLY)
-            else:
-                linux.mount("/dev/null", path, None, linux.MS_BIND)
-        except OSError as err:
-            if err.errno in (2, 20):  # ENOENT, ENOTDIR
-                continue
-            raise SetupError(f"masked path {path}: {err.strerror}") from None
+    if lin.get("maskedPaths"):
+        _mask(lin["maskedPaths"])
     if any(_is_read_only_dev(entry) for entry in config.get("mounts") or []):
         try:
             mounts.remount_readonly("/dev")
@@ -149,6 +142,49 @@ def finish(config):
             mounts.remount_readonly("/")
         except OSError as err:
             raise SetupError(f"remount / read-only: {err.strerror}") from None
+
+
+def _mask(masked_paths):
+    """A read-only tmpfs over each directory, the null device bound over anything else; a path
+    that does not exist is skipped."""
+    null = None
+    try:
+        for path in masked_paths:
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    linux.mount("tmpfs", path, "tmpfs", linux.MS_RDONLY)
+                    continue
+                if null is None:
+                    null = _null_device()
+                tree = linux.open_tree(null, "", linux.OPEN_TREE_CLONE | linux.OPEN_TREE_CLOEXEC
+                                       | linux.AT_EMPTY_PATH)
+                try:
+                    linux.move_mount(tree, "", linux.AT_FDCWD, path, linux.MOVE_MOUNT_F_EMPTY_PATH)
+                finally:
+                    os.close(tree)
+            except OSError as err:
+                if err.errno in (2, 20):  # ENOENT, ENOTDIR
+                    continue
+                raise SetupError(f"masked path {path}: {err.strerror}") from None
+    finally:
+        if null is not None:
+            os.close(null)
+
+
+def _null_device():
+    """The container's /dev/null, opened without following it and checked to be the null device.
+    Bound by its name, a /dev/null swapped for a symlink (a shared /dev, a crafted image) would
+    put what it points to over the masked paths, /proc/sysrq-trigger say, or, dangling, leave
+    them unmasked (CVE-2025-31133 in runc)."""
+    try:
+        fd = os.open("/dev/null", os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as err:
+        raise SetupError(f"masked paths: open /dev/null: {err.strerror}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISCHR(st.st_mode) or st.st_rdev != os.makedev(1, 3):
+        os.close(fd)
+        raise SetupError("masked paths: /dev/null is not the null device (char 1:3): refusing to bind it")
+    return fd
 
 
 def make_dir(rootfs, path):

@@ -46,6 +46,27 @@ def test_masked_path_that_does_not_exist_is_skipped(pyrun, bundle):
     assert out(pyrun, b, "echo ran") == "ran\n"
 
 
+@pytest.mark.parametrize("null", ["symlink", "missing", "regular file"])
+def test_masked_paths_refuse_a_dev_null_that_is_not_the_null_device(pyrun, bundle, tmp_path, null):
+    """A /dev bound from a directory another container can write (CVE-2025-31133 in runc): its
+    null swapped for a symlink to /proc/sysrq-trigger would put that over the masked paths, and a
+    missing one would leave them unmasked. create refuses instead, and leaves nothing."""
+    shared = tmp_path / "shared-dev"
+    shared.mkdir()
+    if null == "symlink":
+        os.symlink("/proc/sysrq-trigger", shared / "null")
+    elif null == "regular file":
+        (shared / "null").write_text("")
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/dev"]
+    b.add_mount("/dev", "bind", str(shared), ["rbind"])
+    b.linux["maskedPaths"] = ["/proc/keys", "/proc/timer_list"]
+    proc = failed(pyrun, b)
+    assert "masked paths: " in proc.stderr and "/dev/null" in proc.stderr, proc.stderr
+    if null == "symlink":
+        assert os.readlink(shared / "null") == "/proc/sysrq-trigger"
+
+
 def test_readonly_paths(pyrun, bundle):
     b = bundle()
     os.makedirs(os.path.join(b.rootfs, "data"))
