@@ -138,6 +138,16 @@ def setdomainname(name):
     _check(_libc.setdomainname(data, len(data)), "setdomainname")
 
 
+PROC_SUPER_MAGIC = 0x9FA0
+
+
+def fs_type(fd):
+    """The filesystem type (statfs's f_type, a *_MAGIC number) of the file open at fd."""
+    buf = ctypes.create_string_buffer(120)   # struct statfs; f_type is its first field, a long
+    _check(_libc.fstatfs(fd, buf), "fstatfs")
+    return ctypes.c_long.from_buffer(buf).value
+
+
 # --- starting processes (runtime/process/spawn.py) ---
 # syscall() through PyDLL: the GIL stays held across the call, as os.fork holds it across fork().
 _syscall_holding_gil = ctypes.PyDLL(None, use_errno=True).syscall

@@ -162,7 +162,16 @@ def _sysctl(values):
         if ".." in key.split("."):
             raise SetupError(f"sysctl {key}: invalid name")
         try:
-            with open(path, "w") as f:
-                f.write(str(value))
+            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as err:
             raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None
+        try:
+            # A mount over /proc/sys (a config's, a shared volume's) must not get the write
+            # (the procfs write redirects of CVE-2025-52881)
+            if linux.fs_type(fd) != linux.PROC_SUPER_MAGIC:
+                raise SetupError(f"sysctl {key}={value}: {path} is not on procfs")
+            os.write(fd, str(value).encode())
+        except OSError as err:
+            raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None
+        finally:
+            os.close(fd)

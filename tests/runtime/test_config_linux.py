@@ -175,6 +175,22 @@ def test_sysctl_joining_the_hosts_own_network_namespace_is_refused(pyrun, bundle
     assert "net.ipv4.ip_forward" in failed(pyrun, b).stderr
 
 
+def test_sysctl_is_written_to_procfs_only(pyrun, bundle, tmp_path):
+    """A mount over /proc/sys/kernel (config.json may not make one; here a createContainer hook
+    does, as a shared volume's could) does not get the write: create refuses, and the file of the
+    knob's name in the mounted directory is unchanged."""
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    (decoy / "shmmax").write_text("unchanged\n")
+    b = bundle()
+    b.linux["readonlyPaths"] = []
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"mount --bind {decoy} {b.rootfs}/proc/sys/kernel"]}]}
+    b.linux["sysctl"] = {"kernel.shmmax": "65536"}
+    assert "is not on procfs" in failed(pyrun, b).stderr
+    assert (decoy / "shmmax").read_text() == "unchanged\n"
+
+
 def test_sysctl_unknown_key_is_a_clear_error(pyrun, bundle):
     b = bundle()
     b.linux["sysctl"] = {"net.ipv4.no_such_knob": "1"}
