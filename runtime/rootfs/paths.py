@@ -74,12 +74,41 @@ def proc_path(fd):
 def make_target(root, dest, is_dir):
     """Resolve dest inside root and create it (a directory, or an empty file) if missing.
 
-    Intermediate directories are created one at a time through secure_join, so a symlink
-    planted in the middle is resolved inside the rootfs too. Returns the resolved path.
+    What is missing is made one component at a time through directory fds opened O_NOFOLLOW
+    from root: a directory swapped for a symlink after the resolution (another container writing
+    a shared volume) fails the walk instead of having the rest made wherever it points, on the
+    host say (CVE-2024-45310 in runc). Returns the resolved path.
     """
     path = secure_join(root, dest)
     if os.path.lexists(path):
         return path
+    parts = path[len(root.rstrip("/")):].strip("/").split("/")
+    fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for i, name in enumerate(parts):
+            if i == len(parts) - 1 and not is_dir:
+                try:
+                    os.close(os.open(name, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                                     dir_fd=fd))
+                except OSError as err:
+                    raise SetupError(f"{dest}: create {path}: {err.strerror}") from None
+                break
+            try:
+                os.mkdir(name, 0o755, dir_fd=fd)
+            except FileExistsError:
+                pass
+            except OSError as err:
+                raise SetupError(f"{dest}: mkdir {path}: {err.strerror}") from None
+            try:
+                below = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            except OSError as err:   # ENOTDIR, ELOOP: not a directory (any more)
+                where = os.path.join(root, *parts[:i + 1])
+                raise SetupError(f"{dest}: {where} is not a directory inside the rootfs ({err.strerror})") from None
+            os.close(fd)
+            fd = below
+    finally:
+        os.close(fd)
+    return path
     parent = os.path.dirname(path)
     if parent != path and not os.path.isdir(parent):
         rel = parent[len(root.rstrip("/")):]

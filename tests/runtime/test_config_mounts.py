@@ -525,3 +525,31 @@ def test_tmpcopyup_keeps_the_mode_option(pyrun, bundle):
     b.add_mount("/existing", "tmpfs", "tmpfs", ["tmpcopyup"])
     b.process["user"] = {"uid": 1000, "gid": 1000}
     assert out(pyrun, b, "stat -c %a /data /existing; touch /data/d && echo wrote") == "1777\n700\nwrote\n"
+
+
+def test_make_target_does_not_follow_a_directory_swapped_for_a_symlink(tmp_path, monkeypatch):
+    """The race of a shared volume (CVE-2024-45310 in runc), made deterministic: right after the
+    destination is resolved, a directory on its way becomes a symlink out of the rootfs. Nothing
+    is made outside, and the walk fails naming the component."""
+    from runtime.errors import SetupError
+    from runtime.rootfs import paths
+    root, outside = tmp_path / "rootfs", tmp_path / "outside"
+    (root / "vol" / "shared").mkdir(parents=True)
+    outside.mkdir()
+    resolve = paths.secure_join
+
+    def resolve_then_swap(r, dest):
+        resolved = resolve(r, dest)
+        swapped = root / "vol" / "shared"
+        if not swapped.is_symlink():
+            swapped.rmdir()
+            swapped.symlink_to(outside)
+        return resolved
+
+    monkeypatch.setattr(paths, "secure_join", resolve_then_swap)
+    for dest, is_dir in (("/vol/shared/a/b", True), ("/vol/shared/file", False)):
+        with pytest.raises(SetupError, match="vol/shared is not a directory inside the rootfs"):
+            paths.make_target(str(root), dest, is_dir)
+        assert os.listdir(outside) == []
+        (root / "vol" / "shared").unlink()        # a directory again, for the next swap
+        (root / "vol" / "shared").mkdir()
