@@ -245,6 +245,23 @@ def test_podman_stop_falls_back_to_kill(podman, same_as_runc):
     same_as_runc("state", result)
 
 
+def test_podman_stop_a_created_container(podman, same_as_runc):
+    """`podman init` leaves the container created (the runtime's init waiting for start); stop
+    sends TERM, which ends runc's waiting init at once (exit 2): pyrun's must not wait for the KILL."""
+    name = podman.new_name("stopcreated")
+    proc = podman("create", "--name", name, *podman.run_opts(), IMAGE, "sleep", "1000")
+    assert proc.returncode == 0, proc.stderr
+    proc = podman("init", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    assert podman.inspect(name)["State"]["Status"] == "initialized"
+    proc = podman("stop", "--time", "20", name)
+    assert proc.returncode == 0, f"{proc.stderr}{podman.explain(name)}"
+    state = podman.inspect(name)["State"]
+    result = (state["Status"], state["ExitCode"])
+    assert result == ("exited", 2), podman.explain(name)   # not 137: TERM did it
+    same_as_runc("state", result)
+
+
 def test_podman_run_it(podman, same_as_runc):
     """run -it and exec -it under a pty: the console socket, the tty, the exit code."""
     # (podman 4.3 can lose all of a short-lived -it container's output, with runc too: the sleeps
