@@ -297,7 +297,7 @@ def run():
 _VERSION_FLAG = Option("--version", "-v")
 # runc commands pyrun does not have, refused plainly; `checkpoint --help` fails too, which is
 # how podman learns that a runtime cannot checkpoint.
-UNSUPPORTED = {"checkpoint": "checkpoint", "restore": "restore"}
+UNSUPPORTED = frozenset(("checkpoint", "restore"))
 
 
 def main(argv=None):
