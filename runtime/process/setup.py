@@ -82,6 +82,27 @@ def set_user(process):
         os.umask(user["umask"])
 
 
+def home_of(uid):
+    """uid's home in the container's /etc/passwd, "/" when it has none (runc's default user)."""
+    try:
+        # O_NONBLOCK and a regular-file check: the container's /etc/passwd could be a fifo
+        fd = os.open("/etc/passwd", os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return "/"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "/"
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(4 << 20)
+    finally:
+        os.close(fd)
+    for line in data.splitlines():
+        fields = line.strip().split(b":")
+        if len(fields) >= 6 and fields[2].strip() == str(uid).encode():
+            return fields[5].decode("utf-8", "surrogateescape")
+    return "/"
+
+
 def find_executable(name, env_path, cwd):
     """The file execve should run: name as a path, or looked up in the container's PATH."""
     if "/" in name:
@@ -185,6 +206,9 @@ def lock_down(prepared, linux_config, notify_fd_to):
         # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
         _notify(load_seccomp(prepared), notify_fd_to)
     capabilities.drop_bounding(prepared.caps)
+    if not prepared.env.get("HOME"):
+        # runc's rule: the user's home from the container's /etc/passwd (read while still root)
+        prepared.env["HOME"] = home_of((process.get("user") or {}).get("uid", 0))
     set_user(process)
     cwd = process.get("cwd") or "/"
     try:

@@ -28,13 +28,21 @@ def test_args_executable_not_found_is_a_clear_error(pyrun, bundle):
     assert "no-such-program" in proc.stderr
 
 
-def test_env_is_exactly_the_configured_list(pyrun, bundle, monkeypatch):
+def test_env_is_exactly_the_configured_list(pyrun, runc, bundle, monkeypatch):
+    """The configured list, in order, and nothing of the runtime's; HOME added from the
+    container's /etc/passwd when the list has none, as runc does."""
     monkeypatch.setenv("PYRUN_HOST_ONLY", "leak")
     b = bundle()
     b.process["env"] = [PATH, "A=1", "B=x=y", "EMPTY=", "SPACES=a b  c"]
     b.process["args"] = ["cat", "/proc/self/environ"]  # no shell: it would add SHLVL and PWD
     environ = run(pyrun, b).stdout.split("\0")
-    assert environ[:-1] == b.process["env"] and environ[-1] == ""
+    assert environ[:-1] == b.process["env"] + ["HOME=/root"] and environ[-1] == ""
+    assert run(runc, b).stdout.split("\0") == environ
+    b.process["user"] = {"uid": 4242, "gid": 4242}   # not in /etc/passwd: HOME=/
+    environ = run(pyrun, b).stdout.split("\0")
+    assert environ[:-1] == b.process["env"] + ["HOME=/"] and run(runc, b).stdout.split("\0") == environ
+    b.process["env"].append("HOME=/elsewhere")        # a HOME of its own is kept
+    assert run(pyrun, b).stdout.split("\0")[:-1] == b.process["env"]
 
 
 def test_cwd_is_the_working_directory(pyrun, bundle):
