@@ -101,21 +101,37 @@ def receive_fd(sock):
     return fds[0]
 
 
+def stdin_size():
+    """(rows, cols) of the terminal on our stdin, or None."""
+    try:
+        return struct.unpack("HHHH", fcntl.ioctl(0, TIOCGWINSZ, b"\0" * 8))[:2]
+    except OSError:
+        return None
+
+
 def proxy(master, pid_alive):
-    """Foreground `run` with a terminal: copy between our stdio and the pty master until the
-    container's side closes. Our stdin is put in raw mode while it is a terminal."""
+    """Foreground `run` or `exec` with a terminal: copy between our stdio and the pty master until
+    the container's side closes. Our stdin is put in raw mode while it is a terminal, and its size
+    follows ours (SIGWINCH), as runc's does."""
+    import _signal
     import select
     import termios
     import tty
-    saved = None
+    saved = saved_winch = None
     if os.isatty(0):
         saved = termios.tcgetattr(0)
         tty.setraw(0)
-        try:
-            rows, cols = struct.unpack("HHHH", fcntl.ioctl(0, TIOCGWINSZ, b"\0" * 8))[:2]
-            set_size(master, rows, cols)
-        except OSError:
-            pass
+
+        def resize(*_):
+            size = stdin_size()
+            if size:
+                try:
+                    set_size(master, *size)
+                except OSError:
+                    pass
+
+        resize()
+        saved_winch = _signal.signal(_signal.SIGWINCH, resize)
     try:
         inputs = [master, 0]
         while True:
@@ -141,4 +157,5 @@ def proxy(master, pid_alive):
                 break
     finally:
         if saved is not None:
+            _signal.signal(_signal.SIGWINCH, saved_winch)
             termios.tcsetattr(0, termios.TCSADRAIN, saved)

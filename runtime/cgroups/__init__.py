@@ -39,7 +39,7 @@ allow list (devices.DEFAULT_ALLOWED); a config without linux.resources.devices g
 
 import os
 
-from runtime.errors import CgroupError
+from runtime.errors import CgroupError, UsageError
 
 __all__ = ["new_manager", "load", "is_frozen", "freezer_file", "CgroupError"]
 
@@ -163,3 +163,46 @@ def remove_if_empty(saved):
         except OSError:
             return False
     return True
+
+
+def sub_cgroup(manager, specs):
+    """A copy of manager whose paths are the sub-cgroups `exec --cgroup` names (runc 1.1's rules:
+    one PATH for every hierarchy, or CONTROLLER[,CONTROLLER]:PATH each). Joining one that does
+    not exist fails later, in the child, as runc's does."""
+    subs = {}
+    for spec in specs:
+        parts = spec.split(":")
+        if len(parts) > 2:
+            raise UsageError(f"invalid --cgroup argument: {spec}")
+        if len(parts) == 1:
+            if len(specs) != 1:
+                raise UsageError(f"invalid --cgroup argument: {spec} (missing <controller>: prefix)")
+            subs[None] = spec
+        else:
+            for ctrl in parts[0].split(","):
+                subs[ctrl or None] = parts[1]   # runc 1.1: ":PATH" is every hierarchy
+
+    def below(base, sub):
+        path = os.path.normpath(os.path.join(base, sub.lstrip("/")))
+        if path != base and not path.startswith(base + "/"):
+            raise CgroupError(f"{sub} is not a sub cgroup path")
+        return path
+
+    import copy
+    manager = copy.copy(manager)
+    if manager.version == 2:
+        for ctrl, sub in subs.items():
+            if ctrl is not None:
+                raise CgroupError(f"unknown controller {ctrl} in SubCgroupPaths")
+            manager.path = below(manager.path, sub)
+        return manager
+    paths = dict(manager.paths)
+    for ctrl, sub in subs.items():
+        keys = list(paths) if ctrl is None else \
+            [key for key in paths if key and (key == ctrl or ctrl in key.split(","))]
+        if not keys:
+            raise CgroupError(f"unknown controller {ctrl} in SubCgroupPaths")
+        for key in keys:
+            paths[key] = below(manager.paths[key], sub)
+    manager.paths = paths
+    return manager

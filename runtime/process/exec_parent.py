@@ -14,10 +14,18 @@ from runtime.process import spawn, sync, tenant
 
 def process_config(config, opts, command):
     """The process.json of this exec: --process, or the container's process with overrides (runc's rules)."""
+    own = (config or {}).get("process") or {}
     if opts.process:
         from spec.validate import load_process
-        return load_process(opts.process)
-    process = copy.deepcopy(config.get("process") or {})
+        process = load_process(opts.process)
+        # runc takes these from the container when process.json leaves them out
+        if process.get("capabilities") is None and own.get("capabilities") is not None:
+            process["capabilities"] = copy.deepcopy(own["capabilities"])
+        for key in ("apparmorProfile", "selinuxLabel"):
+            if not process.get(key) and own.get(key):
+                process[key] = own[key]
+        return _container_oom_score(process, own)
+    process = copy.deepcopy(own)
     process["args"] = list(command)
     process["terminal"] = bool(opts.tty)
     process.pop("consoleSize", None)
@@ -36,7 +44,9 @@ def process_config(config, opts, command):
             raise UsageError(f"invalid --user {opts.user!r}: numeric UID[:GID] expected") from None
     if opts.additional_gids:
         try:
-            process.setdefault("user", {})["additionalGids"] = [int(g) for g in opts.additional_gids]
+            # added to the container's, as runc does
+            user = process.setdefault("user", {})
+            user["additionalGids"] = list(user.get("additionalGids") or []) + [int(g) for g in opts.additional_gids]
         except ValueError:
             raise UsageError("invalid --additional-gids: numbers expected") from None
     if opts.no_new_privs:
@@ -51,9 +61,17 @@ def process_config(config, opts, command):
             for key in ("bounding", "effective", "permitted"):
                 caps.setdefault(key, []).append(cap)
             if caps.get("inheritable") is not None:
-                # Ambient needs inheritable; runc adds to both only when the spec had inheritable.
-                caps["inheritable"].append(cap)
+                # runc's rule, kept as it is: ambient too but not inheritable, so the kernel refuses the
+                # ambient raise (silently, as runc's) and the cap does not outlive a non-root execve
                 caps.setdefault("ambient", []).append(cap)
+    return process
+
+
+def _container_oom_score(process, own):
+    """runc gives every exec the container's process.oomScoreAdj, whatever process.json says."""
+    process.pop("oomScoreAdj", None)
+    if own.get("oomScoreAdj") is not None:
+        process["oomScoreAdj"] = own["oomScoreAdj"]
     return process
 
 
@@ -69,6 +87,14 @@ def execute(g, record, process, opts):
     manager = container.manager_of(record)
     st = state.status(record, manager)
     refuse_by_status(st, opts.ignore_paused)
+    if opts.cgroup and manager is not None:
+        from runtime import cgroups
+        manager = cgroups.sub_cgroup(manager, opts.cgroup)
+    # runc's checkTerminal: a console socket only with --detach and a terminal
+    if process.get("terminal") and opts.detach and not opts.console_socket:
+        raise UsageError("cannot allocate tty if runc will detach without setting console socket")
+    if opts.console_socket and not (process.get("terminal") and opts.detach):
+        raise UsageError("cannot use console socket if runc will not detach or allocate tty")
     from runtime import lsm
     from runtime.process import sched
     lsm.check({"process": process, "linux": {}})
@@ -76,14 +102,17 @@ def execute(g, record, process, opts):
     preserve = int(opts.preserve_fds or 0)
     console_sock = ours = None
     if process.get("terminal"):
+        from runtime import terminal
         if opts.console_socket:
-            from runtime import terminal
             console_sock = terminal.connect(opts.console_socket)
-        elif opts.detach:
-            raise UsageError("cannot allocate tty if runc will detach without setting console socket")
         else:
             import socket
             ours, console_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            if not process.get("consoleSize"):
+                # our terminal's size, set before the process runs: the proxy would set it too late
+                size = terminal.stdin_size()
+                if size:
+                    process["consoleSize"] = {"height": size[0], "width": size[1]}
     ns_fds = tenant.container_namespaces(record.pid)
     if not state.init_alive(record):
         raise InvalidState("cannot exec in a stopped container")
