@@ -128,7 +128,7 @@ def _check_executable(path, name):
     except OSError as err:
         raise SetupError(f'exec: "{name}": stat {path}: {err.strerror}') from None
     if stat.S_ISDIR(st.st_mode):
-        raise SetupError(f'exec: "{name}": is a directory')
+        raise SetupError(f'exec: "{name}": permission denied')   # runc's words (Go's exec.LookPath)
     if not st.st_mode & 0o111:
         raise SetupError(f'exec: "{name}": permission denied')
 
@@ -214,7 +214,8 @@ def lock_down(prepared, linux_config, notify_fd_to):
     try:
         os.chdir(cwd)
     except OSError as err:
-        raise SetupError(f"chdir to cwd ({cwd!r}) set in config.json failed: {err.strerror}") from None
+        raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: '
+                         f'{err.strerror[:1].lower()}{err.strerror[1:]}') from None
     path = find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
     apply_security(prepared)
     if prepared.seccomp is not None and prepared.no_new_privs and prepared.seccomp.notify:

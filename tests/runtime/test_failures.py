@@ -65,6 +65,15 @@ def test_missing_executable_by_path(pyrun, make_bundle):
     assert "/bin/no-such-binary" in err and "no such file or directory" in err
 
 
+@pytest.mark.parametrize("program", ["/bin", "/etc/passwd"])
+def test_a_directory_or_a_plain_file_as_the_program_as_runc(pyrun, runc, make_bundle, program):
+    """runc's words for both: Go's exec.LookPath says permission denied."""
+    bundle = make_bundle(args=[program])
+    err = create_fails(pyrun, bundle)
+    assert f'exec: "{program}": permission denied' in err, err
+    assert f'exec: \\"{program}\\": permission denied' in create_fails(runc, bundle)
+
+
 def test_bad_bind_mount_source(pyrun, make_bundle):
     bundle = make_bundle()
     bundle.config["mounts"].append({"destination": "/data", "type": "bind", "source": "/no/such/source",
