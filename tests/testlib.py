@@ -173,6 +173,24 @@ def process_creating_syscalls(argv):
     return made
 
 
+def read_pty(master, until, timeout=20, on_output=None):
+    """What a pty master gives until `until` (bytes) has come, the other side closes, or timeout
+    seconds pass; on_output(all read so far) is called after each chunk."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while until not in data and time.monotonic() < deadline:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:       # EIO: the slave side is closed
+            break
+        if not chunk:
+            break
+        data += chunk
+        if on_output is not None:
+            on_output(data)
+    return data
+
+
 def leftovers(rt, cid, bundle, is_containers_mount=None):
     """Everything on the host that still belongs to the container (after a failed create, or a
     delete), as readable strings: its state dir, processes (by id on the command line, or rooted

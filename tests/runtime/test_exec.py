@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from testlib import needs_root
+from testlib import needs_root, read_pty
 
 pytestmark = needs_root
 
@@ -281,20 +281,15 @@ def test_exec_foreground_tty_has_our_size_and_follows_it(pyrun, running):
                             stderr=slave, start_new_session=True,
                             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(slave)
-    out, resized = b"", False
-    deadline = time.monotonic() + 20
+    resized = []
+
+    def resize_once_ready(out):
+        if b"ready" in out and not resized:
+            resized.append(True)
+            set_size(master, 50, 132)   # the kernel sends SIGWINCH to the runtime, the tty's foreground
+
     try:
-        while b"done" not in out and time.monotonic() < deadline:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-            if b"ready" in out and not resized:
-                resized = True
-                set_size(master, 50, 132)   # the kernel sends SIGWINCH to the runtime, the tty's foreground
+        out = read_pty(master, b"done", on_output=resize_once_ready)
     finally:
         os.close(master)
         proc.wait(timeout=20)

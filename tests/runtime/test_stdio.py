@@ -8,7 +8,7 @@ import socket
 import subprocess
 import threading
 
-from testlib import needs_root
+from testlib import needs_root, read_pty
 
 pytestmark = needs_root
 
@@ -145,15 +145,7 @@ def test_console_socket_gets_one_pty_master(pyrun, make_bundle, tmp_path):
     assert received["name"] and len(received["fds"]) == 1 and received["eof"]
     master = received["fds"][0]
     pyrun("start", cid)
-    output = b""
-    while b"done" not in output:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
+    output = read_pty(master, b"done")
     os.close(master)
     text = output.decode().replace("\r", "")
     lines = text.split("\n")
