@@ -240,6 +240,14 @@ class V1Manager:
         common.check_types(resources)
         merged = common.merge_resources(self.resources, resources)
         touched = {key: merged[key] for key in resources if key != "devices"}
+        if isinstance(resources.get("memory"), dict):
+            # Only the memory values given, as runc: a saved swap limit written again next to
+            # "limit": -1 would make the kernel refuse the unlimited memory (memsw < memory).
+            memory = resources["memory"]
+            touched["memory"] = memory
+            if memory.get("limit") == -1 and not memory.get("swap") and self._path("memory") \
+                    and os.path.exists(os.path.join(self._path("memory"), "memory.memsw.limit_in_bytes")):
+                merged["memory"]["swap"] = -1   # what _write_memory sets with it
         self.write_resources(touched, updating=True)
         if resources.get("devices") is not None:
             from runtime.cgroups.devices import effective_rules
@@ -292,8 +300,17 @@ class V1Manager:
             swap = -1   # unlimited memory with no swap limit: unlimited memory+swap too
 
         def set_limit():
-            write_checked(path, "memory.limit_in_bytes", limit, "linux.resources.memory.limit",
-                          expect=-1 if limit < 0 else common.page_round(limit), normalize=_memory_value)
+            try:
+                write_checked(path, "memory.limit_in_bytes", limit, "linux.resources.memory.limit",
+                              expect=-1 if limit < 0 else common.page_round(limit), normalize=_memory_value)
+            except CgroupError:
+                # the kernel says only EBUSY: name the usage that is in the way, as runc does
+                usage = common.read_int(path, "memory.usage_in_bytes")
+                if 0 < limit < usage:
+                    peak = common.read_int(path, "memory.max_usage_in_bytes")
+                    raise CgroupError(f"linux.resources.memory.limit: unable to set memory limit to {limit} "
+                                      f"(current usage: {usage}, peak usage: {peak})") from None
+                raise
 
         def set_swap():
             write_checked(path, "memory.memsw.limit_in_bytes", swap, "linux.resources.memory.swap",
@@ -537,7 +554,7 @@ class V1Manager:
             stats["memory"] = common.drop_empty(
                 {"cache": raw.get("total_cache", raw.get("cache", 0)), "usage": from_tree(""),
                  "swap": from_tree("memsw_"), "kernel": entry("memory.kmem"),
-                 "kernelTCP": entry("memory.kmem.tcp"), "raw": raw}, "cache", "raw")
+                 "kernelTCP": entry("memory.kmem.tcp"), "raw": dict(sorted(raw.items()))}, "cache", "raw")
         pids = self._path("pids")
         if pids:
             stats["pids"] = common.drop_empty({"current": common.read_int(pids, "pids.current"),

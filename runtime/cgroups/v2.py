@@ -465,7 +465,7 @@ class V2Manager:
                 "swap": common.memory_entry(usage + common.read_int(p, "memory.swap.current"),
                                             swap_limit if swap_limit == unlimited or limit == unlimited
                                             else swap_limit + limit),
-                "raw": mem_stat}, "cache", "raw"),
+                "raw": dict(sorted(mem_stat.items()))}, "cache", "raw"),
             "pids": common.drop_empty({"current": common.read_int(p, "pids.current"),
                                        "limit": common.read_int(p, "pids.max")}, "current", "limit"),
             "blkio": {},

@@ -37,20 +37,25 @@ def parse_bytes(text, flag):
     value = text.strip().lower()
     if value == "-1":
         return -1
-    number = value.rstrip("bkmgt")
-    unit = value[len(number):]
+    number = value.rstrip("bkmgti ")
+    unit = value[len(number):].replace(" ", "").replace("i", "", 1)   # "100m", "100 MiB", as Go's units
     try:
+        if number.startswith(("-", "+")):
+            raise ValueError   # runc: a negative size other than -1 is invalid
         return int(float(number) * _UNITS[unit])
     except (ValueError, KeyError):
         raise UsageError(f"invalid value for {flag}: {text}") from None
 
 
-def _int(text, flag):
+def _int(text, flag, unsigned=False):
     from runtime.errors import UsageError
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise UsageError(f"invalid value for {flag}: {text}") from None
+    if unsigned and value < 0:
+        raise UsageError(f"invalid value for {flag}: {text}")   # runc parses these as unsigned
+    return value
 
 
 def resources_from_flags(opts):
@@ -67,11 +72,13 @@ def resources_from_flags(opts):
         res["memory"] = memory
     cpu = {}
     shares = opts.cpu_share if opts.cpu_share is not None else opts.cpu_shares
-    for value, key in ((shares, "shares"), (opts.cpu_quota, "quota"), (opts.cpu_period, "period"),
-                       (opts.cpu_burst, "burst"), (opts.cpu_rt_period, "realtimePeriod"),
-                       (opts.cpu_rt_runtime, "realtimeRuntime")):
+    for value, key, flag, unsigned in (
+            (shares, "shares", "--cpu-share", True), (opts.cpu_quota, "quota", "--cpu-quota", False),
+            (opts.cpu_period, "period", "--cpu-period", True), (opts.cpu_burst, "burst", "--cpu-burst", True),
+            (opts.cpu_rt_period, "realtimePeriod", "--cpu-rt-period", True),
+            (opts.cpu_rt_runtime, "realtimeRuntime", "--cpu-rt-runtime", False)):
         if value is not None:
-            cpu[key] = _int(value, key)
+            cpu[key] = _int(value, flag, unsigned)
     if opts.cpuset_cpus is not None:
         cpu["cpus"] = opts.cpuset_cpus
     if opts.cpuset_mems is not None:
@@ -104,6 +111,9 @@ def main(g, opts, args):
                 raise PyrunError("update: resources must be a JSON object (LinuxResources)")
         else:
             resources = resources_from_flags(opts)
+            if opts.kernel_memory is not None or opts.kernel_memory_tcp is not None:
+                from runtime.log import warning
+                warning(g, "Kernel memory settings are ignored and will be removed")   # runc's words
         manager = container.manager_of(record)
         if state.status(record, manager) == "stopped":
             raise NotRunning()

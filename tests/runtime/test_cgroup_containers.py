@@ -119,6 +119,67 @@ def test_update_live(pyrun, start):
     assert read(pid, "pids", "pids.max", "pids.max") == "88"
 
 
+@pytest.mark.skipif(V2, reason="memory.memsw is cgroup v1's")
+def test_update_memory_unlimited_over_a_saved_swap_limit(pyrun, start):
+    # runc writes only the memory values given: -1 then lifts memory+swap too. Writing the saved
+    # swap limit again next to it made the kernel refuse the unlimited memory.
+    cid, pid = start(resources={"memory": {"limit": 64 << 20, "swap": 128 << 20}})
+    pyrun("update", "--memory", "-1", cid)
+    unlimited = 9223372036854771712
+    assert int(read(pid, "memory", "memory.limit_in_bytes", "")) == unlimited
+    assert int(read(pid, "memory", "memory.memsw.limit_in_bytes", "")) == unlimited
+    # the saved record follows: a later limit alone is not paired with the stale swap
+    pyrun("update", "--memory", "32m", cid)
+    assert int(read(pid, "memory", "memory.limit_in_bytes", "")) == 32 << 20
+    assert int(read(pid, "memory", "memory.memsw.limit_in_bytes", "")) == unlimited
+
+
+@pytest.mark.parametrize("flag, value", [("--memory", "-5"), ("--memory-swap", "-2"), ("--cpu-period", "-1"),
+                                         ("--cpu-share", "-3"), ("--cpu-rt-period", "-1")])
+def test_update_refuses_negative_values_before_writing(pyrun, start, flag, value):
+    # runc parses these as sizes or unsigned numbers: nothing reaches the cgroup
+    cid, _ = start()
+    result = pyrun("update", flag, value, cid, check=False)
+    assert result.returncode == 1 and f"invalid value for {flag}: {value}" in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(V2, reason="cgroup v2's memory.max reclaims instead of refusing")
+def test_update_memory_below_usage_names_the_usage(pyrun, start):
+    cid, _ = start()
+    result = pyrun("update", "--memory", "4k", cid, check=False)
+    assert result.returncode == 1
+    assert "unable to set memory limit to 4096 (current usage: " in result.stderr, result.stderr
+
+
+def test_update_accepts_go_units(pyrun, start):
+    cid, pid = start()
+    pyrun("update", "--memory", "100MiB", cid)
+    assert int(read(pid, "memory", "memory.limit_in_bytes", "memory.max")) == 100 << 20
+
+
+def test_events_stats_has_runc_keys(pyrun, start):
+    cid, _ = start()
+    data = json.loads(pyrun("events", "--stats", cid).stdout)["data"]
+    assert list(data) == ["cpu", "cpuset", "memory", "pids", "blkio", "hugetlb", "intel_rdt",
+                          "network_interfaces"] or V2
+    assert data["intel_rdt"] == {} and data["network_interfaces"] is None
+    raw = list(data["memory"]["raw"])
+    assert raw == sorted(raw)    # a Go map: encoded in key order
+
+
+def test_events_first_stats_after_one_interval(pyrun, start):
+    # runc's time.Tick: nothing at once, then one line per interval
+    cid, _ = start()
+    events = subprocess.Popen(pyrun.cmd("events", "--interval", "2s", cid), stdout=subprocess.PIPE, text=True)
+    try:
+        began = time.monotonic()
+        line = events.stdout.readline()
+        assert time.monotonic() - began >= 1.5 and '"type":"stats"' in line, line
+    finally:
+        events.kill()
+        events.wait()
+
+
 def test_events_stats(pyrun, start):
     cid, _ = start(resources={"pids": {"limit": 50}})
     event = json.loads(pyrun("events", "--stats", cid).stdout)
