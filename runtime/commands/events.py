@@ -27,6 +27,13 @@ def main(g, opts, args):
     if state.status(record, manager) == "stopped":
         raise InvalidState(f"container with id {record.id} is not running")   # runc's words
 
+    def stats():
+        # runc's types.Stats always carries these two (no Intel RDT, no network namespace stats here)
+        data = manager.stats()
+        data.setdefault("intel_rdt", {})
+        data.setdefault("network_interfaces", None)
+        return data
+
     def emit(kind, data=None):
         event = {"type": kind, "id": record.id}
         if data is not None:
@@ -35,17 +42,17 @@ def main(g, opts, args):
         sys.stdout.flush()
 
     if opts.stats:
-        emit("stats", manager.stats())
+        emit("stats", stats())
         return 0
     interval = parse_duration(opts.interval)
     if interval <= 0:
         raise PyrunError("duration interval must be greater than 0")
     ooms = manager.oom_kills()
-    next_stats = time.monotonic()
+    next_stats = time.monotonic() + interval   # runc's ticker: the first stats one interval in
     while state.init_alive(record):
         now = time.monotonic()
         if now >= next_stats:
-            emit("stats", manager.stats())
+            emit("stats", stats())
             next_stats = now + interval
         count = manager.oom_kills()
         if count > ooms:
