@@ -290,6 +290,14 @@ def test_bearer_token_auth(token_registry, store, tmp_path):
     assert proc.returncode == 1 and "refused the credentials" in proc.stderr
 
 
+def _size_or_gone(path):
+    """A .partial file's size, 0 if it was completed (renamed) since it was listed."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 @needs_root
 def test_killed_pull_resumes_without_refetching(umoci_layout, registry, store, tmp_path):
     """A pull SIGKILLed in the middle of a layer; the next pull asks only for the missing bytes.
@@ -307,7 +315,7 @@ def test_killed_pull_resumes_without_refetching(umoci_layout, registry, store, t
         partial = None
         while time.monotonic() < deadline and proc.poll() is None:
             parts = [p for p in (store / "ingest").glob("*.partial")] if (store / "ingest").exists() else []
-            big = [p for p in parts if p.stat().st_size > 200_000]
+            big = [p for p in parts if _size_or_gone(p) > 200_000]
             if big:
                 partial = big[0]
                 break
