@@ -9,7 +9,7 @@ Each command lives in runtime/commands/<name>.py and is imported only when calle
 import os
 import sys
 
-from runtime.errors import PyrunError, UsageError
+from runtime.errors import PyrunError, UsageError, strerror_text
 
 VERSION = "0.1.0"
 
@@ -370,7 +370,7 @@ def os_error_text(err):
     """An OSError worded as Go words one: 'PATH: file name too long', not '[Errno 36] File name ...'."""
     if not err.strerror:
         return str(err)
-    text = err.strerror[:1].lower() + err.strerror[1:]
+    text = strerror_text(err)
     return f"{err.filename}: {text}" if err.filename is not None else text
 
 

@@ -5,7 +5,7 @@ waiting for its init to go, and destroy (cgroup, poststop hooks, state directory
 import os
 
 from runtime import state
-from runtime.errors import HookError, InvalidState, NotRunning, PyrunError
+from runtime.errors import HookError, InvalidState, NotRunning, PyrunError, strerror_text
 
 # Linux signal numbers (x86_64 and the other common ABIs). A table, not the signal module:
 # that wraps every constant in an enum, and importing enum costs the small commands ~4 ms.
@@ -126,7 +126,7 @@ def signal_init(record, sig):
     except ProcessLookupError:
         raise NotRunning() from None
     except OSError as err:   # EINVAL for a number that is no signal, as runc's kill(2) gets it
-        raise PyrunError(f"unable to signal init: {err.strerror[:1].lower()}{err.strerror[1:]}") from None
+        raise PyrunError(f"unable to signal init: {strerror_text(err)}") from None
     except OverflowError:
         raise PyrunError("unable to signal init: invalid argument") from None
     finally:

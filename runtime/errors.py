@@ -1,6 +1,11 @@
 """Typed errors. Every failure pyrun reports is one of these, turned into one message at the CLI edge."""
 
 
+def strerror_text(err):
+    """An OSError's strerror as Go words it, which runc's messages carry: "no such file or directory"."""
+    return err.strerror[:1].lower() + err.strerror[1:]
+
+
 class PyrunError(Exception):
     """A failure with a message fit for the user; exit_code is what the CLI exits with."""
 

@@ -12,7 +12,7 @@ def main(g, opts, args):
     import sys
     from runtime import container, state
     from runtime.cli import check_args
-    from runtime.errors import PyrunError
+    from runtime.errors import PyrunError, strerror_text
     check_args(args, "ps", "a minimum of", 1)
     record = state.load(g.root, args[0])
     manager = container.manager_of(record)
@@ -31,7 +31,7 @@ def main(g, opts, args):
     try:
         proc = subprocess.run(["ps", *ps_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     except OSError as err:
-        raise PyrunError(f'exec: "ps": {err.strerror[:1].lower()}{err.strerror[1:]}') from None
+        raise PyrunError(f'exec: "ps": {strerror_text(err)}') from None
     out = proc.stdout
     if proc.returncode:
         # runc's words: Go's exec error, then what ps said

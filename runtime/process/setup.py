@@ -13,7 +13,7 @@ import os
 import stat
 
 from runtime import linux
-from runtime.errors import ExecutableNotFound, SetupError
+from runtime.errors import ExecutableNotFound, SetupError, strerror_text
 
 
 class Prepared:
@@ -214,8 +214,7 @@ def lock_down(prepared, linux_config, notify_fd_to):
     try:
         os.chdir(cwd)
     except OSError as err:
-        raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: '
-                         f'{err.strerror[:1].lower()}{err.strerror[1:]}') from None
+        raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: {strerror_text(err)}') from None
     path = find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
     apply_security(prepared)
     if prepared.seccomp is not None and prepared.no_new_privs and prepared.seccomp.notify:
