@@ -14,10 +14,7 @@ def one_id(args, command):
 
 def preserve_fds(opts, env):
     """--preserve-fds N plus systemd socket activation's LISTEN_FDS (passed through as runc does)."""
-    try:
-        count = int(opts.preserve_fds)
-    except ValueError:
-        raise UsageError(f"invalid --preserve-fds value: {opts.preserve_fds}") from None
+    count = opts.preserve_fds   # an int: the option's kind parses and checks it
     if count < 0:
         raise UsageError("--preserve-fds must not be negative")
     listen = env.get("LISTEN_FDS")

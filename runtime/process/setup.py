@@ -127,10 +127,8 @@ def _check_executable(path, name):
         raise SetupError(f'exec: "{name}": stat {path}: no such file or directory') from None
     except OSError as err:
         raise SetupError(f'exec: "{name}": stat {path}: {err.strerror}') from None
-    if stat.S_ISDIR(st.st_mode):
-        raise SetupError(f'exec: "{name}": permission denied')   # runc's words (Go's exec.LookPath)
-    if not st.st_mode & 0o111:
-        raise SetupError(f'exec: "{name}": permission denied')
+    if stat.S_ISDIR(st.st_mode) or not st.st_mode & 0o111:
+        raise SetupError(f'exec: "{name}": permission denied')   # a directory too: Go's exec.LookPath
 
 
 def reset_signals():
