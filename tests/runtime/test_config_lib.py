@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 from spec.defaults import default_config
+from testlib import leftovers
 
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, mounts, devices)")
@@ -99,6 +100,7 @@ def failed(rt, b):
     for hierarchy in ("pids", "cpu", "devices", "freezer", "unified"):
         assert not os.path.exists(f"/sys/fs/cgroup/{hierarchy}/{cid}"), f"a failed create left its {hierarchy} cgroup"
     assert not processes_with(cid), "a failed create left a process behind"
+    assert leftovers(rt, cid, b) == []   # and no mount of the bundle, nor a cgroup anywhere
     return proc
 
 
