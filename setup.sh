@@ -16,6 +16,7 @@ APT_PACKAGES=(
   containerd podman conmon skopeo umoci docker-registry   # real peers and clients (tests)
   qemu-system-x86 cpio xz-utils kmod      # the cgroup v2 test VM
   bsdutils                                # `script`, for tty tests
+  e2fsprogs                               # chattr/lsattr: the sealed interpreter below
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -34,12 +35,38 @@ if [ ! -x .venv/bin/python3 ]; then
 fi
 .venv/bin/python3 -m pip install -q --disable-pip-version-check -r requirements.txt
 
-# The launcher: an absolute interpreter in isolated mode without the site module (-I -S: site
+# pyrun's interpreter: a copy of Debian's that a container cannot write. Every process pyrun puts
+# into a container is a fork of pyrun, so it can hand this file to the container through
+# /proc/self/exe (CVE-2019-5736; see runtime/sealed_exe.py, which refuses any other). The copy is
+# immutable (chattr +i; even root needs CAP_LINUX_IMMUTABLE to change it), or, where the filesystem
+# has no such flag, bound read-only over itself until the next boot. Its pyvenv.cfg points it at
+# Debian's standard library. Refreshed when Debian's interpreter changes.
+SEALED=/usr/local/lib/pyrun
+PYRUN_PYTHON=$SEALED/bin/python3
+HOST_PYTHON=$(readlink -f /usr/bin/python3)
+if ! cmp -s "$HOST_PYTHON" "$PYRUN_PYTHON"; then
+  mkdir -p "$SEALED/bin"
+  printf 'home = /usr/bin\ninclude-system-site-packages = false\n' >"$SEALED/pyvenv.cfg"
+  cp "$HOST_PYTHON" "$PYRUN_PYTHON.new"
+  if [ -e "$PYRUN_PYTHON" ]; then
+    mountpoint -q "$PYRUN_PYTHON" && umount "$PYRUN_PYTHON"
+    chattr -i "$PYRUN_PYTHON" 2>/dev/null || true
+  fi
+  mv -f "$PYRUN_PYTHON.new" "$PYRUN_PYTHON"   # a rename: running copies keep the old file
+fi
+if ! lsattr "$PYRUN_PYTHON" 2>/dev/null | grep -q '^[^ ]*i' && ! mountpoint -q "$PYRUN_PYTHON"; then
+  chattr +i "$PYRUN_PYTHON" 2>/dev/null \
+    || { mount --bind "$PYRUN_PYTHON" "$PYRUN_PYTHON" && mount -o remount,bind,ro "$PYRUN_PYTHON"; } \
+    || echo "setup: WARNING: cannot make $PYRUN_PYTHON immutable or read-only (no CAP_LINUX_IMMUTABLE" \
+            "or CAP_SYS_ADMIN here?): pyrun will refuse to create containers until setup.sh runs where it can" >&2
+fi
+
+# The launcher: the sealed interpreter above, in isolated mode without the site module (-I -S: site
 # and Debian's sitecustomize cost 5-10 ms a call), the checkout and the venv's packages put on
 # sys.path by hand. podman's cleanup runs pyrun with no PATH and no HOME; nothing here needs them.
 SITE_PACKAGES=$(.venv/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 cat > .venv/bin/pyrun <<LAUNCHER
-#!$ROOT/.venv/bin/python3 -IS
+#!$PYRUN_PYTHON -IS
 import sys
 sys.path[0:0] = ["$ROOT", "$SITE_PACKAGES"]
 from runtime.cli import run

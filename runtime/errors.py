@@ -71,3 +71,15 @@ class Unsupported(PyrunError):
 
 class SetupError(PyrunError):
     """A step of container setup failed (reported from inside the container's init)."""
+
+
+class WritableExecutable(PyrunError):
+    """pyrun's own executable could be overwritten from inside a container (runtime.sealed_exe)."""
+
+    def __init__(self, path):
+        super().__init__(
+            f"pyrun's executable {path} is writable: every process pyrun starts in a container can "
+            "reach it through /proc/self/exe and overwrite it (CVE-2019-5736); run pyrun from an "
+            "immutable or read-only copy of the interpreter (setup.sh installs one: "
+            "/usr/local/lib/pyrun/bin/python3)")
+        self.path = path

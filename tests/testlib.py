@@ -21,6 +21,19 @@ sys.path.insert(0, ROOT)
 from spec.defaults import default_config  # noqa: E402
 
 PYRUN = os.path.join(ROOT, ".venv", "bin", "pyrun")
+
+
+def _launcher_interpreter():
+    """The interpreter pyrun's launcher names on its #! line (setup.sh's sealed copy)."""
+    try:
+        with open(PYRUN) as f:
+            return f.readline()[2:].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+# Run pyrun's code through this, not the venv's python: create and exec refuse a writable interpreter.
+PYRUN_PYTHON = _launcher_interpreter()
 RUNC = shutil.which("runc") or "/usr/sbin/runc"
 BUSYBOX = "/bin/busybox"
 

@@ -52,4 +52,6 @@ def _exec(g, opts, args):
     if not command and not opts.process:
         raise PyrunError("process args cannot be empty")
     process = exec_parent.process_config(record.config, opts, command)
+    from runtime import sealed_exe
+    sealed_exe.check()   # the exec's process is a fork of this one: see the module
     return exec_parent.execute(g, record, process, opts)

@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from testlib import needs_root
+from testlib import PYRUN, PYRUN_PYTHON, leftovers, needs_root
 
 pytestmark = needs_root
 
@@ -60,7 +60,7 @@ def test_created_init_is_not_reachable_by_a_process_with_its_uid_and_caps(pyrun,
     cid = pyrun.new_id()
     pyrun("create", "-b", bundle.path, cid)
     pid = pyrun.state(cid)["pid"]
-    assert os.readlink(f"/proc/{pid}/exe").startswith("/usr/bin/python3")
+    assert os.readlink(f"/proc/{pid}/exe") == PYRUN_PYTHON
     out = pyrun("exec", cid, "sh", "-c", "readlink /proc/1/exe || echo denied").stdout
     assert out.split() == ["denied"], out
 
@@ -84,3 +84,102 @@ def test_no_host_fd_or_cwd_through_create_and_start(pyrun, make_bundle, tmp_path
         time.sleep(0.02)
     lines = out_file.read_text().split()
     assert lines == ["0", "1", "2", "3", "/"], lines    # 3 is ls's own directory fd
+
+
+# CVE-2019-5736 as published: the image replaces a program with a script whose interpreter is
+# `/proc/self/exe`. When the runtime's process execs it in the container, the kernel resolves that
+# link in the runtime's own process, so the container gets the runtime's executable (for pyrun, its
+# Python interpreter) as a process of its own, dumpable, with the container's root. The exploit
+# then reopens that file for writing once no process runs it, and the next `pyrun` runs its code
+# on the host. The script below does the reopen, writes nothing and prints the open's errno:
+# ETXTBSY (busy only while something runs it) or success mean the file is writable.
+EVIL_SCRIPT = """#!/proc/self/exe -IS
+import errno, os
+exe = os.open("/proc/self/exe", os.O_PATH)
+try:
+    os.close(os.open(f"/proc/self/fd/{exe}", os.O_WRONLY))
+    print("OPENED-FOR-WRITE")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+"""
+
+
+def _bundle_running_the_hosts_interpreter(make_bundle, args):
+    """A busybox bundle with the host's /usr bound read-only (the interpreter's libraries and
+    standard library, as an image with Python would bring its own) and the evil script at /evil."""
+    bundle = make_bundle(args=args)
+    for link, target in (("lib", "usr/lib"), ("lib64", "usr/lib64")):
+        if os.path.isdir(f"/{link}") and not os.path.lexists(os.path.join(bundle.rootfs, link)):
+            os.symlink(target, os.path.join(bundle.rootfs, link))
+    bundle.config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
+                                    "options": ["rbind", "ro"]})
+    bundle.save()
+    with open(os.path.join(bundle.rootfs, "evil"), "w") as f:
+        f.write(EVIL_SCRIPT)
+    os.chmod(os.path.join(bundle.rootfs, "evil"), 0o755)
+    return bundle
+
+
+def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe_by_the_init(pyrun, make_bundle):
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/evil"])
+    out = pyrun("run", "-b", bundle.path, pyrun.new_id(), check=False)
+    assert out.stdout.split() in (["EPERM"], ["EROFS"]), (out.returncode, out.stdout, out.stderr)
+
+
+def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe_by_exec(pyrun, make_bundle):
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["sleep", "100"])
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    for program in (["/evil"], ["/proc/self/exe", "-IS", "/evil"]):
+        out = pyrun("exec", cid, *program, check=False)
+        assert out.stdout.split() in (["EPERM"], ["EROFS"]), (program, out.returncode, out.stdout, out.stderr)
+
+
+def test_setup_installs_the_launchers_interpreter_sealed():
+    from runtime import sealed_exe
+    fd = os.open(PYRUN_PYTHON, os.O_RDONLY)
+    try:
+        assert sealed_exe.is_sealed(fd), f"{PYRUN_PYTHON} is writable: run setup.sh"
+    finally:
+        os.close(fd)
+
+
+def test_create_and_exec_refuse_a_writable_interpreter_and_leave_nothing(pyrun, make_bundle):
+    """The same code run by the venv's interpreter (Debian's /usr/bin/python3.11, writable by root)
+    is refused before anything is made; exec likewise, into a container the sealed one made."""
+    writable = [os.path.join(os.path.dirname(PYRUN), "python3"), "-IS", PYRUN, "--root", pyrun.root]
+    bundle = make_bundle(args=["sleep", "100"])
+    for command in ("create", "run"):
+        cid = pyrun.new_id()
+        out = subprocess.run(writable + [command, "-b", bundle.path, cid], capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=60)
+        assert out.returncode == 1 and "is writable" in out.stderr and "CVE-2019-5736" in out.stderr, out
+        assert leftovers(pyrun, cid, bundle) == []
+    cid = pyrun.new_id()
+    pyrun("run", "-d", "-b", bundle.path, cid)
+    out = subprocess.run(writable + ["exec", cid, "true"], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode == 255 and "is writable" in out.stderr, out
+
+
+def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
+    """The other way to seal it (setup.sh's fallback where the filesystem has no immutable flag,
+    and the test VM's, whose 9p root does not carry it): a read-only bind over the file."""
+    from runtime import sealed_exe
+    path = tmp_path / "python3"
+    path.write_bytes(b"not an interpreter")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert not sealed_exe.is_sealed(fd)
+    finally:
+        os.close(fd)
+    subprocess.run(["mount", "--bind", path, path], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", path, path], check=True)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert sealed_exe.is_sealed(fd)
+        finally:
+            os.close(fd)
+    finally:
+        subprocess.run(["umount", "-l", path], check=True)

@@ -12,14 +12,13 @@ driver), under unique names, deleted afterwards. Addresses come from the documen
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 
 import pytest
 
-from testlib import IS_ROOT, PYRUN, leftovers, needs_root
+from testlib import IS_ROOT, PYRUN, PYRUN_PYTHON, leftovers, needs_root
 
 from runtime import network
 from spec import features
@@ -233,7 +232,7 @@ def test_device_the_kernel_will_not_move_fails_create_and_the_others_come_back(p
 def imported_modules(rt, bundle):
     """Create (under -X importtime) and delete; the names of the modules create imported."""
     cid = rt.new_id()
-    cmd = [sys.executable, "-IS", "-X", "importtime", PYRUN, "--root", rt.root, "create", "-b", bundle.path, cid]
+    cmd = [PYRUN_PYTHON, "-IS", "-X", "importtime", PYRUN, "--root", rt.root, "create", "-b", bundle.path, cid]
     # A file, not a pipe: the container's init keeps create's stderr open.
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, timeout=60)
