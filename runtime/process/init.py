@@ -14,7 +14,7 @@ import stat
 from runtime import linux, network, rootfs, state
 from runtime.cgroups.common import own_cgroups
 from runtime.errors import PyrunError, SetupError
-from runtime.process import setup
+from runtime.process import setup, sync
 from runtime.rootfs import cgroupfs
 
 
@@ -23,16 +23,11 @@ def run(plan, chan):
     try:
         _init(plan, chan)
     except BaseException as err:  # report anything, then die: the runtime cleans up
-        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
-        if isinstance(err, OSError) and not isinstance(err, PyrunError) and err.filename:
-            message = f"{err.filename}: {err.strerror}"
-        try:
-            chan.send("error", message=message, kind=type(err).__name__)
-        except OSError:
+        if not chan.send_error(err):
             # After "ready" nobody listens (execve failed at start): say it on the container's
             # stderr, as runc's init does.
             try:
-                os.write(2, f"{message}\n".encode(errors="replace"))
+                os.write(2, f"{sync.error_text(err)}\n".encode(errors="replace"))
             except OSError:
                 pass
     os._exit(1)

@@ -46,12 +46,13 @@ class Channel:
         return msg
 
     def send_error(self, err):
-        """Tell the other side why this process gives up (best effort: it may be gone already)."""
-        message = err.message if isinstance(err, PyrunError) else (str(err) or type(err).__name__)
+        """Tell the other side why this process gives up. Best effort: False when the other side
+        is gone already."""
         try:
-            self.send("error", message=message)
+            self.send("error", message=error_text(err))
         except OSError:
-            pass
+            return False
+        return True
 
     def expect(self, type_):
         """Wait for a message of this type; an error message or EOF becomes a SetupError."""
@@ -75,3 +76,12 @@ def pair():
     """(parent_end, child_end), both close-on-exec."""
     a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
     return Channel(a), Channel(b)
+
+
+def error_text(err):
+    """What a process giving up says of err: a PyrunError's message, an OSError's file and reason."""
+    if isinstance(err, PyrunError):
+        return err.message
+    if isinstance(err, OSError) and err.filename:
+        return f"{err.filename}: {err.strerror}"
+    return str(err) or type(err).__name__
