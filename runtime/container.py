@@ -1,4 +1,4 @@
-"""Operations on an existing container, shared by the commands: its status, start, signal,
+"""Operations on an existing container, shared by the commands: start, signal,
 waiting for its init to go, and destroy (cgroup, poststop hooks, state directory).
 """
 
@@ -26,29 +26,6 @@ def manager_of(record):
     return cgroups.load(record.cgroup)
 
 
-class _SavedCgroup:
-    """Just enough of a manager for state.status(): the freezer check from the saved dict."""
-
-    def __init__(self, saved):
-        self.saved = saved
-
-    def is_frozen(self):
-        from runtime import cgroups
-        return cgroups.is_frozen(self.saved)
-
-
-def status(record, manager=None):
-    """created | running | paused | stopped (without importing a cgroup manager)."""
-    return state.status(record, manager if manager is not None else _SavedCgroup(record.cgroup))
-
-
-def state_document(record, status_):
-    """What `pyrun state` prints."""
-    from spec.state import state_document as doc
-    return doc(record.id, status_, record.pid, record.bundle, record.created,
-               record.annotations or {}, owner=record.owner or "", rootfs=record.rootfs)
-
-
 def hook_state(record, status_):
     """What a hook reads on stdin (the spec's State)."""
     from spec.state import hook_state as doc
@@ -57,7 +34,7 @@ def hook_state(record, status_):
 
 def start(record, g):
     """Release the init blocked on the exec fifo; poststart hooks run after."""
-    st = status(record)
+    st = state.status(record)
     if st == "stopped":
         raise InvalidState("cannot start a container that has stopped")
     if st == "paused":

@@ -10,6 +10,8 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b
 
 
 def _string(s):
+    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+        return f'"{s}"'   # the usual string (an id, a path, a time): nothing to escape
     out = ['"']
     for ch in s:
         if ch in _ESCAPES:

@@ -140,8 +140,8 @@ def is_frozen(saved):
     if found is None:
         return False
     try:
-        with open(os.path.join(*found)) as f:
-            return f.read().strip() in ("FROZEN", "1")
+        with open(os.path.join(*found), "rb") as f:
+            return f.read().strip() in (b"FROZEN", b"1")
     except OSError:
         return False
 

@@ -8,9 +8,10 @@ OPTIONS = [Option("--force", "-f", help="forcibly deletes the container if it is
 
 def main(g, opts, args):
     from runtime import container, state
-    from runtime.commands.common import one_id
+    from runtime.cli import check_args   # not commands.common's one_id: a module fewer to load
     from runtime.errors import ContainerNotFound, InvalidState
-    container_id = one_id(args, "delete")
+    check_args(args, "delete", "exactly", 1)
+    container_id = args[0]
     try:
         lock, record = state.locked(g.root, container_id)
     except ContainerNotFound:
@@ -21,7 +22,7 @@ def main(g, opts, args):
             return 0
         raise
     try:
-        st = container.status(record)   # from the saved cgroup: no manager for a stopped container
+        st = state.status(record)   # from the saved cgroup: no manager for a stopped container
         if st in ("running", "paused") and not opts.force:
             raise InvalidState(f"cannot delete container {container_id} that is not stopped: {st}")
         manager = None

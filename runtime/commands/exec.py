@@ -39,7 +39,7 @@ def main(g, opts, args):
 
 
 def _exec(g, opts, args):
-    from runtime import container, state
+    from runtime import state
     from runtime.errors import PyrunError, UsageError
     from runtime.process import exec_parent
     if opts.preserve_fds < 0:
@@ -48,7 +48,7 @@ def _exec(g, opts, args):
     record = state.load(g.root, container_id)
     # runc's order: the container, its state, then the process (execute() checks the state
     # again once it holds the namespaces)
-    exec_parent.refuse_by_status(container.status(record), opts.ignore_paused)
+    exec_parent.refuse_by_status(state.status(record), opts.ignore_paused)
     if not command and not opts.process:
         raise PyrunError("process args cannot be empty")
     process = exec_parent.process_config(record.config, opts, command)

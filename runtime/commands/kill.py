@@ -16,7 +16,7 @@ def main(g, opts, args):
     record = state.load(g.root, args[0])
     sig = container.parse_signal(args[1] if len(args) == 2 and args[1] else "SIGTERM")
     manager = container.manager_of(record) if opts.all else None
-    st = container.status(record, manager)
+    st = state.status(record, manager)
     if opts.all and manager is not None:
         # a stopped container may still have processes in its cgroup (no pid namespace of its
         # own): --all reaches them, as runc's does, and is no error when there are none

@@ -11,7 +11,7 @@ OPTIONS = [
 
 def main(g, opts, args):
     import sys
-    from runtime import container, state
+    from runtime import state
     from runtime.cli import check_args
     from runtime.errors import PyrunError
     check_args(args, "list", "exactly", 0)
@@ -21,7 +21,7 @@ def main(g, opts, args):
             record = state.load(g.root, cid)
         except PyrunError:
             continue
-        doc = container.state_document(record, container.status(record))
+        doc = state.state_document(record, state.status(record))
         doc["owner"] = _owner(record.dir)
         docs.append(doc)
     if opts.quiet:
