@@ -35,7 +35,8 @@ COMMANDS = {
 
 class Option:
     """One command-line option. kind: 'bool', 'value', 'list' (repeatable value), or a value
-    checked as runc's typed flags check it: 'int' (kept as an int) or 'duration' (Go syntax)."""
+    checked as runc's typed flags check it: 'int' (kept as an int) or 'duration' (Go syntax, kept
+    as seconds)."""
 
     __slots__ = ("name", "short", "kind", "default", "help", "dest")
 
@@ -165,7 +166,7 @@ def parse(options, argv, stop_at_first_arg=False):
             value = _go_int(value, name)
         elif opt.kind == "duration":
             try:
-                parse_duration(value)
+                value = parse_duration(value)
             except ValueError:
                 raise IncorrectUsage(f'invalid value "{value}" for flag -{name}: parse error') from None
         setattr(values, opt.dest, value)

@@ -5,7 +5,7 @@ from runtime.cli import Option
 
 USAGE = "pyrun events [command options] <container-id>"
 OPTIONS = [
-    Option("--interval", kind="duration", default="5s", help="set the stats collection interval"),
+    Option("--interval", kind="duration", default=5.0, help="set the stats collection interval"),
     Option("--stats", help="display the container's stats then exit"),
 ]
 
@@ -16,7 +16,6 @@ def main(g, opts, args):
     import time
     gc.enable()   # this command runs on (runtime.cli.run turns the collector off for one-shot commands)
     from runtime import container, state
-    from runtime.cli import parse_duration
     from runtime.commands.common import one_id
     from runtime.errors import InvalidState, PyrunError
     from spec import jsonout
@@ -44,7 +43,7 @@ def main(g, opts, args):
     if opts.stats:
         emit("stats", stats())
         return 0
-    interval = parse_duration(opts.interval)
+    interval = opts.interval   # seconds: the option's kind parsed it
     if interval <= 0:
         raise PyrunError("duration interval must be greater than 0")
     ooms = manager.oom_kills()

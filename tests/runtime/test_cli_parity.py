@@ -312,7 +312,7 @@ def test_empty_list_as_runc(pyrun, runc):
 def _opts(*extra):
     return [cli.Option("--force", "-f"), cli.Option("--bundle", "-b", kind="value", default="."),
             cli.Option("--env", "-e", kind="list"), cli.Option("--preserve-fds", kind="int", default=0),
-            cli.Option("--interval", kind="duration", default="5s"), *extra]
+            cli.Option("--interval", kind="duration", default=5.0), *extra]
 
 
 @pytest.mark.parametrize("argv,stop,expect", [
@@ -327,7 +327,7 @@ def _opts(*extra):
     (["--preserve-fds", "0x10", "id"], False, ({"preserve_fds": 16}, ["id"])),
     (["--preserve-fds", "010", "id"], False, ({"preserve_fds": 8}, ["id"])),
     (["--preserve-fds=-1", "id"], False, ({"preserve_fds": -1}, ["id"])),
-    (["--interval", "1m30.5s", "id"], False, ({"interval": "1m30.5s"}, ["id"])),
+    (["--interval", "1m30.5s", "id"], False, ({"interval": 90.5}, ["id"])),
     (["--", "-f", "id"], False, ({"force": False}, ["-f", "id"])),
     (["id", "--", "--force"], False, ({"force": False}, ["id", "--force"])),
     (["-", "id"], False, ({"force": False}, ["-", "id"])),
