@@ -51,26 +51,34 @@ def mount(spec, rootfs, own, joined_ns=False):
         linux.mount("tmpfs", paths.proc_path(fd), "tmpfs", flags & ~linux.MS_RDONLY, "mode=755")
     finally:
         os.close(fd)
-    for mountpoint, fstype, super_opts in hierarchies:
-        if not mountpoint.startswith("/sys/fs/cgroup/"):
-            continue
-        name = mountpoint[len("/sys/fs/cgroup/"):]
-        if "/" in name:
-            continue
-        sub = paths.make_target(rootfs, os.path.join(spec.destination, name), True)
-        key = _hierarchy_key(fstype, super_opts)
-        try:
-            if joined_ns:
-                _mount_hierarchy(fstype, key, rootfs, sub, flags & _BIND_FLAGS)
-            else:
-                _bind(mountpoint + own.get(key, ""), rootfs, sub, flags & _BIND_FLAGS)
-        except OSError as err:
-            raise SetupError(f"mount cgroup hierarchy {name} on {spec.destination}: {err.strerror}") from None
-        if "," in name:  # cpu,cpuacct -> cpu and cpuacct links
-            for part in name.split(","):
-                link = paths.secure_join(rootfs, os.path.join(spec.destination, part))
-                if not os.path.lexists(link):
-                    os.symlink(name, link)
+    # The tmpfs just mounted is this container's alone and empty: its directories are made and
+    # opened through its fd, with no path in the rootfs to resolve (and check) again for each.
+    tmpfs = paths.open_checked(rootfs, target, os.O_DIRECTORY)
+    try:
+        for mountpoint, fstype, super_opts in hierarchies:
+            if not mountpoint.startswith("/sys/fs/cgroup/"):
+                continue
+            name = mountpoint[len("/sys/fs/cgroup/"):]
+            if "/" in name:
+                continue
+            os.mkdir(name, 0o755, dir_fd=tmpfs)
+            key = _hierarchy_key(fstype, super_opts)
+            open_sub = _opener(tmpfs, name)
+            try:
+                if joined_ns:
+                    _mount_hierarchy(fstype, key, open_sub, flags & _BIND_FLAGS)
+                else:
+                    _bind(mountpoint + own.get(key, ""), open_sub, flags & _BIND_FLAGS)
+            except OSError as err:
+                raise SetupError(f"mount cgroup hierarchy {name} on {spec.destination}: {err.strerror}") from None
+            if "," in name:  # cpu,cpuacct -> cpu and cpuacct links
+                for part in name.split(","):
+                    try:
+                        os.symlink(name, part, dir_fd=tmpfs)
+                    except FileExistsError:
+                        pass
+    finally:
+        os.close(tmpfs)
     if flags & linux.MS_RDONLY:
         fd = paths.open_checked(rootfs, target)
         try:
@@ -79,26 +87,31 @@ def mount(spec, rootfs, own, joined_ns=False):
             os.close(fd)
 
 
+def _opener(dir_fd, name):
+    """A function opening dir_fd/name afresh (O_PATH, not following a symlink) for a mount target."""
+    return lambda: os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+
+
 def _bind_own_cgroup2(source, rootfs, target, flags, destination):
     try:
-        _bind(source, rootfs, target, (flags & _BIND_FLAGS) or None)
+        _bind(source, lambda: paths.open_checked(rootfs, target), (flags & _BIND_FLAGS) or None)
     except OSError as err:
         raise SetupError(f"bind {source} on {destination}: {err.strerror}") from None
 
 
-def _mount_hierarchy(fstype, key, rootfs, target, flags):
+def _mount_hierarchy(fstype, key, open_target, flags):
     """A cgroup (v1, of the hierarchy key names) or cgroup2 mount: in a cgroup namespace it
     shows the namespace's root."""
-    fd = paths.open_checked(rootfs, target)
+    fd = open_target()
     try:
         linux.mount(fstype, paths.proc_path(fd), fstype, flags, key or None)
     finally:
         os.close(fd)
 
 
-def _bind(source, rootfs, target, remount_flags):
-    """Bind source on target (inside rootfs), then remount it with remount_flags unless None."""
-    fd = paths.open_checked(rootfs, target)
+def _bind(source, open_target, remount_flags):
+    """Bind source on the target open_target() opens, then remount it with remount_flags unless None."""
+    fd = open_target()
     try:
         linux.mount(source, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REC)
     finally:
@@ -106,7 +119,7 @@ def _bind(source, rootfs, target, remount_flags):
     if remount_flags is None:
         return
     # A fresh fd: the old one names the directory under the new mount.
-    fd = paths.open_checked(rootfs, target)
+    fd = open_target()
     try:
         linux.mount(None, paths.proc_path(fd), None, linux.MS_BIND | linux.MS_REMOUNT | remount_flags)
     finally:
