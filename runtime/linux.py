@@ -28,6 +28,7 @@ SYS_move_mount = 429
 SYS_pidfd_open = 434
 SYS_clone3 = 435
 SYS_close_range = 436
+SYS_openat2 = 437
 SYS_mount_setattr = 442
 
 # Namespace flags (clone/unshare/setns).
@@ -146,6 +147,22 @@ def fs_type(fd):
     buf = ctypes.create_string_buffer(120)   # struct statfs; f_type is its first field, a long
     _check(_libc.fstatfs(fd, buf), "fstatfs")
     return ctypes.c_long.from_buffer(buf).value
+
+
+# openat2(2): open a path without crossing a mount or following a link (runtime/procfs.py).
+RESOLVE_NO_XDEV = 0x01
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_NO_SYMLINKS = 0x04
+
+
+class _OpenHow(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+def openat2(dirfd, path, flags, resolve, mode=0):
+    how = _OpenHow(flags=flags, mode=mode, resolve=resolve)
+    return _check(_syscall(ctypes.c_long(SYS_openat2), dirfd, _b(path), ctypes.byref(how),
+                           ctypes.c_size_t(ctypes.sizeof(how))), f"openat2 {path}")
 
 
 # --- starting processes (runtime/process/spawn.py) ---

@@ -58,11 +58,15 @@ def check(config):
         raise Unsupported(f'selinux mount label "{mount}" requested but SELinux is not enabled on this host')
 
 
-def _write_attr(paths, value, what):
+def _write_attr(names, value, what):
+    """Write value to the first of names (under /proc/thread-self/attr/) this kernel has, through
+    runtime.procfs: a mount over it must not take the label (CVE-2025-52881)."""
+    from runtime import procfs   # imported up front by runtime.process.setup.prepare
     last = None
-    for path in paths:
+    for name in names:
+        path = f"/proc/thread-self/attr/{name}"
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            fd = procfs.open_for_write(path[len("/proc/"):])
         except FileNotFoundError as err:
             last = err
             continue
@@ -85,7 +89,7 @@ def apply_apparmor(profile):
     if not apparmor_enabled():
         raise Unsupported(f'apparmor profile "{profile}" requested but AppArmor is not enabled on this host')
     # Newer kernels have an AppArmor-specific attr directory (LSM stacking); the generic file is the fallback.
-    _write_attr(("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec"),
+    _write_attr(("apparmor/exec", "exec"),
                 "exec " + profile, "apparmor failed to apply profile")
 
 
@@ -95,7 +99,7 @@ def apply_selinux_label(label):
         return
     if not selinux_enabled():
         raise Unsupported(f'selinux label "{label}" requested but SELinux is not enabled on this host')
-    _write_attr(("/proc/thread-self/attr/exec",), label, "selinux failed to set exec label")
+    _write_attr(("exec",), label, "selinux failed to set exec label")
 
 
 def mount_label(label, data=""):

@@ -53,6 +53,8 @@ def _init(plan, chan):
                              seccomp_cache=state.seccomp_cache_dir(os.path.dirname(plan.state_dir)))
     # Imported now: after pivot_root the host's modules are out of reach.
     from runtime import capabilities, lsm  # noqa: F401  (used after pivot_root)
+    if lin.get("sysctl"):
+        from runtime import procfs  # noqa: F401  (the sysctls are written after pivot_root)
     from runtime.process import sched  # noqa: F401
     state_dir = plan.state_dir_fd
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
@@ -152,19 +154,20 @@ def _reopen_dev_null(fds):
 
 
 def _sysctl(values):
+    if not values:
+        return
+    from runtime import procfs   # imported before pivot_root (see _init)
     for key, value in values.items():
-        path = "/proc/sys/" + key.replace(".", "/")
         if ".." in key.split("."):
             raise SetupError(f"sysctl {key}: invalid name")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            # not through a mount over /proc/sys (a shared volume's): see runtime/procfs.py
+            fd = procfs.open_for_write("sys/" + key.replace(".", "/"))
+        except SetupError as err:
+            raise SetupError(f"sysctl {key}={value}: {err.message}") from None
         except OSError as err:
             raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None
         try:
-            # A mount over /proc/sys (a config's, a shared volume's) must not get the write
-            # (the procfs write redirects of CVE-2025-52881)
-            if linux.fs_type(fd) != linux.PROC_SUPER_MAGIC:
-                raise SetupError(f"sysctl {key}={value}: {path} is not on procfs")
             os.write(fd, str(value).encode())
         except OSError as err:
             raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None

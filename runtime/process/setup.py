@@ -37,6 +37,9 @@ def prepare(process, seccomp_config, seccomp_cache=None, warn=None):
     if seccomp_config:
         from runtime import seccomp as seccomp_mod
         seccomp = seccomp_mod.prepare(seccomp_config, cache_dir=seccomp_cache)
+    if process.get("apparmorProfile") or process.get("selinuxLabel"):
+        # runtime.lsm writes the labels through it once the container's /proc is all there is
+        from runtime import procfs  # noqa: F401
     env = {}
     for item in process.get("env") or []:
         key, _, value = item.partition("=")

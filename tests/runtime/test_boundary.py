@@ -193,3 +193,29 @@ def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
             os.close(fd)
     finally:
         subprocess.run(["umount", "-l", path], check=True)
+
+
+def test_procfs_writes_refuse_a_file_with_a_mount_over_it_or_its_path():
+    """runtime.procfs, which sysctls and the LSM exec labels go through (CVE-2025-52881): in a
+    private mount namespace, a procfs file bound over another, and a directory over /proc/sys/vm,
+    are refused; the same files without them, and /proc/thread-self/attr/exec, open."""
+    from testlib import ROOT
+    script = f"""
+import os, sys
+sys.path.insert(0, {ROOT!r})
+from runtime import procfs
+from runtime.errors import SetupError
+def opens(relative):
+    try:
+        os.close(procfs.open_for_write(relative))
+        return "opens"
+    except SetupError as err:
+        return "refused" if "mounted over it" in err.message else err.message
+print(opens("sys/kernel/domainname"), opens("sys/vm/overcommit_ratio"), opens("thread-self/attr/exec"))
+os.system("mount --bind /proc/sys/kernel/hostname /proc/sys/kernel/domainname && mount -t tmpfs none /proc/sys/vm")
+print(opens("sys/kernel/domainname"), opens("sys/vm/overcommit_ratio"), opens("thread-self/attr/exec"))
+"""
+    out = subprocess.run(["unshare", "--mount", "--propagation", "private", PYRUN_PYTHON, "-IS", "-c", script],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["opens opens opens", "refused refused opens"], out.stdout

@@ -187,8 +187,20 @@ def test_sysctl_is_written_to_procfs_only(pyrun, bundle, tmp_path):
     b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
         "sh", "-c", f"mount --bind {decoy} {b.rootfs}/proc/sys/kernel"]}]}
     b.linux["sysctl"] = {"kernel.shmmax": "65536"}
-    assert "is not on procfs" in failed(pyrun, b).stderr
+    assert "mounted over it or its path" in failed(pyrun, b).stderr
     assert (decoy / "shmmax").read_text() == "unchanged\n"
+
+
+def test_sysctl_write_is_not_redirected_to_another_procfs_file(pyrun, bundle):
+    """The same with a procfs file bound over the knob (CVE-2025-52881 points the write at
+    /proc/sysrq-trigger, say): a check of the filesystem type passes it; create must refuse it.
+    Here the container's own hostname file stands in, so nothing of the host is at stake."""
+    b = bundle()
+    b.linux["readonlyPaths"] = []
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"mount --bind {b.rootfs}/proc/sys/kernel/hostname {b.rootfs}/proc/sys/kernel/domainname"]}]}
+    b.linux["sysctl"] = {"kernel.domainname": "redirected"}
+    assert "mounted over it or its path" in failed(pyrun, b).stderr
 
 
 def test_sysctl_unknown_key_is_a_clear_error(pyrun, bundle):
