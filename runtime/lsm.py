@@ -64,9 +64,10 @@ def _write_attr(names, value, what):
     from runtime import procfs   # imported up front by runtime.process.setup.prepare
     last = None
     for name in names:
-        path = f"/proc/thread-self/attr/{name}"
+        relative = f"thread-self/attr/{name}"
+        path = "/proc/" + relative
         try:
-            fd = procfs.open_for_write(path[len("/proc/"):])
+            fd = procfs.open_for_write(relative)
         except FileNotFoundError as err:
             last = err
             continue
