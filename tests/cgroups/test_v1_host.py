@@ -173,7 +173,7 @@ def test_update_and_check_before_update(managers, spawn):
                              cgroups_path=unique_id()))
     m.create()
     # v1 charges only what is allocated after the move: exec sleep once inside
-    proc = start_inside(spawn, m)
+    start_inside(spawn, m)
     assert wait_for(lambda: m.stats()["memory"]["usage"].get("usage", 0) > 8192)
     m.update({"memory": {"limit": 128 * MiB}, "cpu": {"quota": 20000, "period": 50000}})
     assert int(read(f"{m.paths['memory']}/memory.limit_in_bytes")) == 128 * MiB
