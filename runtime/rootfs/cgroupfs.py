@@ -53,18 +53,20 @@ def mount(spec, rootfs, own, joined_ns=False):
         os.close(fd)
     # The tmpfs just mounted is this container's alone and empty: its directories are made and
     # opened through its fd, with no path in the rootfs to resolve (and check) again for each.
+    # One directory per hierarchy: a mountpoint listed twice (a bind over it, in nested setups)
+    # shows the host its last mount, and so the container.
+    by_name = {}
+    for mountpoint, fstype, super_opts in hierarchies:
+        name = mountpoint[len("/sys/fs/cgroup/"):]
+        if mountpoint.startswith("/sys/fs/cgroup/") and "/" not in name:
+            by_name[name] = (mountpoint, fstype, super_opts)
     tmpfs = paths.open_checked(rootfs, target, os.O_DIRECTORY)
     try:
-        for mountpoint, fstype, super_opts in hierarchies:
-            if not mountpoint.startswith("/sys/fs/cgroup/"):
-                continue
-            name = mountpoint[len("/sys/fs/cgroup/"):]
-            if "/" in name:
-                continue
-            os.mkdir(name, 0o755, dir_fd=tmpfs)
+        for name, (mountpoint, fstype, super_opts) in by_name.items():
             key = _hierarchy_key(fstype, super_opts)
             open_sub = _opener(tmpfs, name)
             try:
+                os.mkdir(name, 0o755, dir_fd=tmpfs)
                 if joined_ns:
                     _mount_hierarchy(fstype, key, open_sub, flags & _BIND_FLAGS)
                 else:

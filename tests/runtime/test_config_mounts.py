@@ -141,6 +141,24 @@ def test_cgroup_mount_on_the_hybrid_host(pyrun, bundle):
     assert "1" in procs.split()  # the container's init is in the cgroup it sees
 
 
+def test_cgroup_mount_when_a_hierarchy_is_mounted_twice(pyrun, bundle):
+    """A nested setup binds /sys/fs/cgroup/<name> over itself (mountinfo lists it twice): the
+    container still gets one directory for it (a regression once: "pids: File exists")."""
+    if "pids" not in _host_cgroup_hierarchies():
+        pytest.skip("no pids hierarchy at /sys/fs/cgroup/pids on this host")
+    b = bundle()
+    b.config["process"]["args"] = ["sh", "-c", "cat /sys/fs/cgroup/pids/cgroup.procs"]
+    b.save()
+    cid = pyrun.new_id()
+    # in a mount namespace of its own, so that the host's cgroup mounts stay as they are
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'mount --bind /sys/fs/cgroup/pids /sys/fs/cgroup/pids && exec "$@"', "sh",
+                           *pyrun.cmd("run", "-b", b.path, cid)],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert "1" in proc.stdout.split()
+
+
 def test_noexec_mount_refuses_to_execute(pyrun, bundle):
     b = bundle()
     b.add_mount("/x", "tmpfs", "tmpfs", ["noexec", "size=4m"])
