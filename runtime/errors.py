@@ -74,12 +74,11 @@ class SetupError(PyrunError):
 
 
 class WritableExecutable(PyrunError):
-    """pyrun's own executable could be overwritten from inside a container (runtime.sealed_exe)."""
+    """pyrun's own executable could be overwritten from inside the container, and no sealed copy
+    of it could be made to run from instead (runtime.sealed_exe)."""
 
-    def __init__(self, path):
+    def __init__(self, path, reason):
         super().__init__(
-            f"pyrun's executable {path} is writable: every process pyrun starts in a container can "
-            "reach it through /proc/self/exe and overwrite it (CVE-2019-5736); run pyrun from an "
-            "immutable or read-only copy of the interpreter (setup.sh installs one: "
-            "/usr/local/lib/pyrun/bin/python3)")
+            f"pyrun's executable {path} could be overwritten from the container through "
+            f"/proc/self/exe (CVE-2019-5736), and running from a sealed copy failed: {reason}")
         self.path = path

@@ -71,6 +71,8 @@ def _write_attr(names, value, what):
         except FileNotFoundError as err:
             last = err
             continue
+        except SetupError as err:
+            raise SetupError(f"{what}: {err.message}") from None
         except OSError as err:
             raise SetupError(f"{what}: open {path}: {err.strerror}") from None
         try:

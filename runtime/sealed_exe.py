@@ -7,10 +7,13 @@ makes that execve hand the interpreter to the container as a process of its own;
 root can then open it through /proc and, once nothing runs it, write it, and the next `pyrun` on
 the host runs what it wrote.
 
-runc runs from a sealed memfd copy of itself (1.1) or through a read-only mount (1.2). pyrun cannot
-re-execute itself for free (an interpreter start is most of a command's time), so the interpreter
-its launcher names must already be one a container cannot write: immutable (setup.sh installs such
-a copy) or on a read-only mount. `check` refuses to start container processes from any other.
+So pyrun must run from an executable the container cannot write:
+- one on a read-only mount, or a write-sealed memfd: nothing in any container can write it;
+- an immutable one (setup.sh installs such a copy, and the launcher runs on it): safe unless a
+  process of the container may hold CAP_LINUX_IMMUTABLE in the host's user namespace, which
+  clears the flag.
+For anything else `ensure` re-executes the command from a sealed memfd copy of the interpreter,
+as runc 1.1 does for itself: right everywhere, at the price of a second interpreter start.
 """
 
 import os
@@ -19,28 +22,77 @@ from runtime.errors import WritableExecutable
 
 FS_IOC_GETFLAGS = 0x80086601   # _IOR('f', 1, long)
 FS_IMMUTABLE_FL = 0x10
+IMMUTABLE_CAP = "CAP_LINUX_IMMUTABLE"
+_CAP_SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
 
 
-def check():
-    """Raise WritableExecutable unless this process's executable is immutable or on a read-only mount."""
+def ensure(config, process=None):
+    """Return when no process pyrun is about to start in this container (config's own, and
+    process for an exec) can write pyrun's executable; otherwise re-execute this very command
+    from a sealed copy of it (does not return). Call it before anything is made."""
     fd = os.open("/proc/self/exe", os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if is_sealed(fd):
+        seal = seal_of(fd)
+        if seal == "read-only" or (seal == "immutable" and not may_hold_immutable_cap(config, process)):
             return
+        _reexec_from_sealed_copy(fd)
     finally:
         os.close(fd)
-    raise WritableExecutable(os.readlink("/proc/self/exe"))
 
 
-def is_sealed(fd):
-    """True when the file open at fd cannot be opened for writing by anyone without
-    CAP_LINUX_IMMUTABLE (an immutable file) or at all through this mount (a read-only one)."""
+def seal_of(fd):
+    """How the file open at fd is kept from writes: "read-only" (a read-only mount, or a memfd
+    sealed against writes), "immutable" (the inode flag), or None."""
     if os.fstatvfs(fd).f_flag & os.ST_RDONLY:
-        return True
+        return "read-only"
     import fcntl   # built into the interpreter: no extension module to load
     flags = bytearray(8)
     try:
         fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags)
+        if int.from_bytes(flags[:4], "little") & FS_IMMUTABLE_FL:
+            return "immutable"
     except OSError:
-        return False   # a filesystem without inode flags (9p, ...) has no immutable files
-    return bool(int.from_bytes(flags[:4], "little") & FS_IMMUTABLE_FL)
+        pass   # a filesystem without inode flags (9p, tmpfs before 6.0, ...)
+    try:
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & fcntl.F_SEAL_WRITE:
+            return "read-only"
+    except OSError:
+        pass   # not a memfd
+    return None
+
+
+def may_hold_immutable_cap(config, process=None):
+    """Whether a process of this container may hold CAP_LINUX_IMMUTABLE in the host's user
+    namespace: a capability set of the container's process (or of the exec's) names it, and the
+    container makes no user namespace of its own (one joined by path may be the host's)."""
+    namespaces = (config.get("linux") or {}).get("namespaces") or []
+    if any(ns.get("type") == "user" and not ns.get("path") for ns in namespaces):
+        return False
+    for proc in (config.get("process") or {}, process or {}):
+        caps = proc.get("capabilities") or {}
+        if any(IMMUTABLE_CAP in (caps.get(kind) or ()) for kind in _CAP_SETS):
+            return True
+    return False
+
+
+def _reexec_from_sealed_copy(exe_fd):
+    """Copy the executable into a memfd, seal it against every change and execute this command's
+    own command line again from it (runc 1.1's cloned binary). Nothing has been made yet: the
+    new process starts the command over, with the same pid, fds and environment."""
+    import fcntl
+    import sys
+    try:
+        copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        size, offset = os.fstat(exe_fd).st_size, 0
+        while offset < size:
+            sent = os.sendfile(copy, exe_fd, offset, size - offset)
+            if not sent:
+                raise OSError(5, "short copy")   # EIO: the file shrank under us
+            offset += sent
+        fcntl.fcntl(copy, fcntl.F_ADD_SEALS,
+                    fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(f"/proc/self/fd/{copy}", sys.orig_argv)   # a CLOEXEC fd still works as the path
+    except OSError as err:
+        raise WritableExecutable(os.readlink("/proc/self/exe"), err.strerror) from None

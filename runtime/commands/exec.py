@@ -53,5 +53,5 @@ def _exec(g, opts, args):
         raise PyrunError("process args cannot be empty")
     process = exec_parent.process_config(record.config, opts, command)
     from runtime import sealed_exe
-    sealed_exe.check()   # the exec's process is a fork of this one: see the module
+    sealed_exe.ensure(record.config, process)   # the exec's process is a fork of this one: see the module
     return exec_parent.execute(g, record, process, opts)

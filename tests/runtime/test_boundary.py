@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from testlib import PYRUN, PYRUN_PYTHON, leftovers, needs_root
+from testlib import PYRUN, PYRUN_PYTHON, needs_root
 
 pytestmark = needs_root
 
@@ -62,7 +62,8 @@ def test_created_init_is_not_reachable_by_a_process_with_its_uid_and_caps(pyrun,
     cid = pyrun.new_id()
     pyrun("create", "-b", bundle.path, cid)
     pid = pyrun.state(cid)["pid"]
-    assert os.readlink(f"/proc/{pid}/exe") == PYRUN_PYTHON
+    # our interpreter: with CAP_LINUX_IMMUTABLE among its capabilities, a sealed copy of it
+    assert os.readlink(f"/proc/{pid}/exe") in (PYRUN_PYTHON, "/memfd:pyrun (deleted)")
     out = pyrun("exec", cid, "sh", "-c", "readlink /proc/1/exe || echo denied").stdout
     assert out.split() == ["denied"], out
 
@@ -93,20 +94,39 @@ def test_no_host_fd_or_cwd_through_create_and_start(pyrun, make_bundle, tmp_path
 # link in the runtime's own process, so the container gets the runtime's executable (for pyrun, its
 # Python interpreter) as a process of its own, dumpable, with the container's root. The exploit
 # then reopens that file for writing once no process runs it, and the next `pyrun` runs its code
-# on the host. The script below does the reopen, writes nothing and prints the open's errno:
-# ETXTBSY (busy only while something runs it) or success mean the file is writable.
+# on the host. The script below prints SEALED for a write-sealed memfd; otherwise it clears the
+# immutable flag if it can (what CAP_LINUX_IMMUTABLE allows: "CLEARED-IMMUTABLE"), then reopens the
+# file for writing, writes nothing and prints the open's errno. ETXTBSY (busy only while something
+# runs it) or success mean the file is writable; EPERM (immutable) and EROFS do not.
 EVIL_SCRIPT = """#!/proc/self/exe -IS
-import errno, os
-exe = os.open("/proc/self/exe", os.O_PATH)
+import errno, fcntl, os
+exe = os.open("/proc/self/exe", os.O_RDONLY)
 try:
-    os.close(os.open(f"/proc/self/fd/{exe}", os.O_WRONLY))
-    print("OPENED-FOR-WRITE")
-except OSError as e:
-    print(errno.errorcode[e.errno])
+    sealed = fcntl.fcntl(exe, fcntl.F_GET_SEALS) & fcntl.F_SEAL_WRITE
+except OSError:
+    sealed = 0
+if sealed:
+    print("SEALED")
+else:
+    flags = bytearray(8)
+    try:
+        fcntl.ioctl(exe, 0x80086601, flags)      # FS_IOC_GETFLAGS
+        if flags[0] & 0x10:                      # FS_IMMUTABLE_FL
+            flags[0] &= ~0x10
+            fcntl.ioctl(exe, 0x40086602, flags)  # FS_IOC_SETFLAGS
+            print("CLEARED-IMMUTABLE")
+    except OSError:
+        pass
+    try:
+        os.close(os.open(f"/proc/self/fd/{exe}", os.O_WRONLY))
+        print("OPENED-FOR-WRITE")
+    except OSError as e:
+        print(errno.errorcode[e.errno])
 """
+SAFE = (["EPERM"], ["EROFS"], ["SEALED"])
 
 
-def _bundle_running_the_hosts_interpreter(make_bundle, args):
+def _bundle_running_the_hosts_interpreter(make_bundle, args, extra_caps=()):
     """A busybox bundle with the host's /usr bound read-only (the interpreter's libraries and
     standard library, as an image with Python would bring its own) and the evil script at /evil."""
     bundle = make_bundle(args=args)
@@ -115,6 +135,8 @@ def _bundle_running_the_hosts_interpreter(make_bundle, args):
             os.symlink(target, os.path.join(bundle.rootfs, link))
     bundle.config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
                                     "options": ["rbind", "ro"]})
+    for kind, names in bundle.config["process"]["capabilities"].items():
+        names.extend(extra_caps)
     bundle.save()
     with open(os.path.join(bundle.rootfs, "evil"), "w") as f:
         f.write(EVIL_SCRIPT)
@@ -122,54 +144,95 @@ def _bundle_running_the_hosts_interpreter(make_bundle, args):
     return bundle
 
 
-def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe_by_the_init(pyrun, make_bundle):
-    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/evil"])
-    out = pyrun("run", "-b", bundle.path, pyrun.new_id(), check=False)
-    assert out.stdout.split() in (["EPERM"], ["EROFS"]), (out.returncode, out.stdout, out.stderr)
-
-
-def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe_by_exec(pyrun, make_bundle):
-    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["sleep", "100"])
-    cid = pyrun.new_id()
-    pyrun("run", "-d", "-b", bundle.path, cid)
+def _run_evil_as_init_and_by_exec(rt, make_bundle, runtime_cmd=None, extra_caps=()):
+    """The evil script as the container's program, then through exec (directly and as
+    /proc/self/exe's script): what each printed."""
+    cmd = runtime_cmd or rt.cmd
+    outputs = []
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/evil"], extra_caps)
+    out = subprocess.run(cmd("run", "-b", bundle.path, rt.new_id()), capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    outputs.append(("init", out.stdout.split(), out.stderr))
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["sleep", "100"], extra_caps)
+    cid = rt.new_id()
+    subprocess.run(cmd("run", "-d", "-b", bundle.path, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True, timeout=60)
     for program in (["/evil"], ["/proc/self/exe", "-IS", "/evil"]):
-        out = pyrun("exec", cid, *program, check=False)
-        assert out.stdout.split() in (["EPERM"], ["EROFS"]), (program, out.returncode, out.stdout, out.stderr)
+        out = subprocess.run(cmd("exec", cid, *program), capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=60)
+        outputs.append((program[0], out.stdout.split(), out.stderr))
+    return outputs
 
 
-def test_setup_installs_the_launchers_interpreter_sealed():
+def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe(pyrun, make_bundle):
+    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle):
+        assert printed in SAFE, (where, printed, err)
+
+
+def test_setup_installs_the_launchers_interpreter_immutable():
     from runtime import sealed_exe
     fd = os.open(PYRUN_PYTHON, os.O_RDONLY)
     try:
-        assert sealed_exe.is_sealed(fd), f"{PYRUN_PYTHON} is writable: run setup.sh"
+        assert sealed_exe.seal_of(fd) in ("immutable", "read-only"), f"{PYRUN_PYTHON} is writable: run setup.sh"
     finally:
         os.close(fd)
 
 
-def test_create_and_exec_refuse_a_writable_interpreter_and_leave_nothing(pyrun, make_bundle):
-    """The same code run by the venv's interpreter (Debian's /usr/bin/python3.11, writable by root)
-    is refused before anything is made; exec likewise, into a container the sealed one made."""
+@pytest.fixture
+def private_immutable_interpreter(tmp_path):
+    """A launcher like setup.sh's on an immutable copy of the interpreter of our own, so that a
+    failing test can only ever clear the flag of, or write, that copy."""
+    home = tmp_path / "interp"
+    (home / "bin").mkdir(parents=True)
+    (home / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    python = home / "bin" / "python3"
+    subprocess.run(["cp", os.path.realpath("/usr/bin/python3"), str(python)], check=True)
+    with open(PYRUN) as f:
+        body = f.read().split("\n", 1)[1]
+    launcher = tmp_path / "pyrun"
+    launcher.write_text(f"#!{python} -IS\n{body}")
+    launcher.chmod(0o755)
+    if subprocess.run(["chattr", "+i", str(python)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i does not work here (filesystem or CAP_LINUX_IMMUTABLE)")
+    try:
+        yield str(launcher), str(python)
+    finally:
+        subprocess.run(["chattr", "-i", str(python)], check=False)
+
+
+def test_a_container_with_cap_linux_immutable_gets_a_sealed_copy(pyrun, make_bundle, private_immutable_interpreter):
+    """CAP_LINUX_IMMUTABLE (without a user namespace of the container's own) clears the immutable
+    flag: for such a container the runtime re-executes from a sealed memfd copy. Without the
+    capability, the immutable file itself is what the container reaches, and it holds."""
+    launcher, python = private_immutable_interpreter
+    cmd = lambda *args: [launcher, "--root", pyrun.root, *args]   # noqa: E731
+    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle, cmd, ["CAP_LINUX_IMMUTABLE"]):
+        assert printed == ["SEALED"], (where, printed, err)
+    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle, cmd):
+        assert printed == ["EPERM"], (where, printed, err)
+    assert "i" in subprocess.run(["lsattr", python], capture_output=True, text=True).stdout.split()[0]   # still immutable
+
+
+def test_a_writable_interpreter_reruns_from_a_sealed_copy(pyrun, make_bundle):
+    """The same code run by the venv's interpreter (Debian's /usr/bin/python3.11, writable by root):
+    create, run and exec re-execute from a sealed memfd copy (runc 1.1's way), so the container
+    reaches only that."""
     from runtime import sealed_exe
     venv_python = os.path.join(os.path.dirname(PYRUN), "python3")
     fd = os.open(venv_python, os.O_RDONLY)
     try:
-        if sealed_exe.is_sealed(fd):
-            pytest.skip(f"{venv_python} is itself immutable or read-only here: nothing writable to refuse")
+        if sealed_exe.seal_of(fd) is not None:
+            pytest.skip(f"{venv_python} is itself immutable or read-only here")
     finally:
         os.close(fd)
-    writable = [venv_python, "-IS", PYRUN, "--root", pyrun.root]
+    cmd = lambda *args: [venv_python, "-IS", PYRUN, "--root", pyrun.root, *args]   # noqa: E731
+    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle, cmd):
+        assert printed == ["SEALED"], (where, printed, err)
     bundle = make_bundle(args=["sleep", "100"])
-    for command in ("create", "run"):
-        cid = pyrun.new_id()
-        out = subprocess.run(writable + [command, "-b", bundle.path, cid], capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, timeout=60)
-        assert out.returncode == 1 and "is writable" in out.stderr and "CVE-2019-5736" in out.stderr, out
-        assert leftovers(pyrun, cid, bundle) == []
     cid = pyrun.new_id()
-    pyrun("run", "-d", "-b", bundle.path, cid)
-    out = subprocess.run(writable + ["exec", cid, "true"], capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
-    assert out.returncode == 255 and "is writable" in out.stderr, out
+    subprocess.run(cmd("create", "-b", bundle.path, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True, timeout=60)
+    assert os.readlink(f"/proc/{pyrun.state(cid)['pid']}/exe").startswith("/memfd:pyrun")
 
 
 def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
@@ -180,7 +243,7 @@ def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
     path.write_bytes(b"not an interpreter")
     fd = os.open(path, os.O_RDONLY)
     try:
-        assert not sealed_exe.is_sealed(fd)
+        assert sealed_exe.seal_of(fd) is None
     finally:
         os.close(fd)
     subprocess.run(["mount", "--bind", path, path], check=True)
@@ -188,11 +251,24 @@ def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
         subprocess.run(["mount", "-o", "remount,bind,ro", path, path], check=True)
         fd = os.open(path, os.O_RDONLY)
         try:
-            assert sealed_exe.is_sealed(fd)
+            assert sealed_exe.seal_of(fd) == "read-only"
         finally:
             os.close(fd)
     finally:
         subprocess.run(["umount", "-l", path], check=True)
+
+
+def test_may_hold_immutable_cap():
+    from runtime.sealed_exe import may_hold_immutable_cap as may
+    caps = {"bounding": ["CAP_CHOWN", "CAP_LINUX_IMMUTABLE"], "effective": ["CAP_CHOWN"]}
+    assert may({"process": {"capabilities": caps}})
+    assert not may({"process": {"capabilities": {"bounding": ["CAP_CHOWN"]}}})
+    assert not may({"process": {}})
+    assert may({"process": {}}, {"capabilities": {"ambient": ["CAP_LINUX_IMMUTABLE"]}})   # exec --cap
+    userns = {"namespaces": [{"type": "user"}]}
+    assert not may({"process": {"capabilities": caps}, "linux": userns})
+    joined = {"namespaces": [{"type": "user", "path": "/proc/1/ns/user"}]}
+    assert may({"process": {"capabilities": caps}, "linux": joined})
 
 
 def test_procfs_writes_refuse_a_file_with_a_mount_over_it_or_its_path():
