@@ -24,6 +24,7 @@ FS_IOC_GETFLAGS = 0x80086601   # _IOR('f', 1, long)
 FS_IMMUTABLE_FL = 0x10
 IMMUTABLE_CAP = "CAP_LINUX_IMMUTABLE"
 _CAP_SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
+MFD_EXEC = 0x10   # Linux 6.3+: executable even where vm.memfd_noexec makes memfds noexec by default
 
 
 def ensure(config, process=None):
@@ -82,7 +83,12 @@ def _reexec_from_sealed_copy(exe_fd):
     import fcntl
     import sys
     try:
-        copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        try:
+            copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING | MFD_EXEC)
+        except OSError as err:
+            if err.errno != 22:   # EINVAL: a kernel before 6.3, where every memfd is executable
+                raise
+            copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         size, offset = os.fstat(exe_fd).st_size, 0
         while offset < size:
             sent = os.sendfile(copy, exe_fd, offset, size - offset)
