@@ -37,10 +37,10 @@ fi
 
 # pyrun's interpreter: a copy of Debian's that a container cannot write. Every process pyrun puts
 # into a container is a fork of pyrun, so it can hand this file to the container through
-# /proc/self/exe (CVE-2019-5736; runtime/sealed_exe.py runs from a sealed memfd copy otherwise). The copy is
-# immutable (chattr +i; even root needs CAP_LINUX_IMMUTABLE to change it), or, where the filesystem
-# has no such flag, bound read-only over itself until the next boot. Its pyvenv.cfg points it at
-# Debian's standard library. Refreshed when Debian's interpreter changes.
+# /proc/self/exe (CVE-2019-5736; see runtime/sealed_exe.py). The copy is bound read-only over
+# itself, which no capability a container can hold undoes, and immutable as well (chattr +i). The
+# bind is gone after a reboot: the first create or exec then makes it again. Its pyvenv.cfg points
+# it at Debian's standard library. Refreshed when Debian's interpreter changes.
 SEALED=/usr/local/lib/pyrun
 PYRUN_PYTHON=$SEALED/bin/python3
 HOST_PYTHON=$(readlink -f /usr/bin/python3)
@@ -49,21 +49,22 @@ if ! cmp -s "$HOST_PYTHON" "$PYRUN_PYTHON"; then
   printf 'home = /usr/bin\ninclude-system-site-packages = false\n' >"$SEALED/pyvenv.cfg"
   cp "$HOST_PYTHON" "$PYRUN_PYTHON.new"
   if [ -e "$PYRUN_PYTHON" ]; then
-    if mountpoint -q "$PYRUN_PYTHON"; then umount -l "$PYRUN_PYTHON"; fi   # busy while pyrun runs
+    while mountpoint -q "$PYRUN_PYTHON"; do umount -l "$PYRUN_PYTHON"; done   # busy while pyrun runs
     chattr -i "$PYRUN_PYTHON" 2>/dev/null || true
   fi
   mv -f "$PYRUN_PYTHON.new" "$PYRUN_PYTHON"   # a rename: running copies keep the old file
 fi
-sealed() {   # immutable, or a read-only mount of its own (what runtime/sealed_exe.py accepts)
-  lsattr "$PYRUN_PYTHON" 2>/dev/null | grep -q '^[^ ]*i' \
-    || { mountpoint -q "$PYRUN_PYTHON" && findmnt -n -o OPTIONS --target "$PYRUN_PYTHON" | grep -q '^ro'; }
+seal_of() {   # what runtime/sealed_exe.py sees: read-only, immutable or None
+  .venv/bin/python3 -I -c 'import os, sys; sys.path.insert(0, os.getcwd())
+from runtime.sealed_exe import seal_of
+print(seal_of(os.open(sys.argv[1], os.O_RDONLY)))' "$PYRUN_PYTHON"
 }
-if ! sealed; then
-  if mountpoint -q "$PYRUN_PYTHON"; then umount -l "$PYRUN_PYTHON"; fi   # a bind left writable
-  chattr +i "$PYRUN_PYTHON" 2>/dev/null \
-    || { mount --bind "$PYRUN_PYTHON" "$PYRUN_PYTHON" && mount -o remount,bind,ro "$PYRUN_PYTHON"; } \
-    || echo "setup: WARNING: cannot make $PYRUN_PYTHON immutable or read-only (no CAP_LINUX_IMMUTABLE" \
-            "or CAP_SYS_ADMIN here?): pyrun will run every create and exec from a sealed copy, slower" >&2
+chattr +i "$PYRUN_PYTHON" 2>/dev/null || true   # refused where the filesystem has no such flag
+if [ "$(seal_of)" != read-only ]; then
+  while mountpoint -q "$PYRUN_PYTHON"; do umount -l "$PYRUN_PYTHON"; done   # a bind left writable
+  { mount --bind "$PYRUN_PYTHON" "$PYRUN_PYTHON" && mount -o remount,bind,ro "$PYRUN_PYTHON"; } 2>/dev/null \
+    || echo "setup: WARNING: cannot bind $PYRUN_PYTHON read-only (no CAP_SYS_ADMIN here?): pyrun's" \
+            "first create or exec will, or else run every one from a sealed copy, slower" >&2
 fi
 
 # The launcher: the sealed interpreter above, in isolated mode without the site module (-I -S: site

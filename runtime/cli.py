@@ -286,11 +286,12 @@ def run():
     import gc
     gc.disable()
     status = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass   # a closed or broken stdout: nothing more can be said
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:   # None: the fd was closed when we started
+                stream.flush()
+        except (OSError, ValueError):
+            pass   # a closed or broken stdout: nothing more can be said
     os._exit(status)
 
 

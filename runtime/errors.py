@@ -74,11 +74,11 @@ class SetupError(PyrunError):
 
 
 class WritableExecutable(PyrunError):
-    """pyrun's own executable could be overwritten from inside the container, and no sealed copy
-    of it could be made to run from instead (runtime.sealed_exe)."""
+    """pyrun's own executable could be overwritten from inside the container, and it could not be
+    made read-only or replaced by a sealed copy (runtime.sealed_exe)."""
 
     def __init__(self, path, reason):
         super().__init__(
             f"pyrun's executable {path} could be overwritten from the container through "
-            f"/proc/self/exe (CVE-2019-5736), and running from a sealed copy failed: {reason}")
+            f"/proc/self/exe (CVE-2019-5736): {reason}")
         self.path = path

@@ -7,81 +7,96 @@ makes that execve hand the interpreter to the container as a process of its own;
 root can then open it through /proc and, once nothing runs it, write it, and the next `pyrun` on
 the host runs what it wrote.
 
-So pyrun must run from an executable the container cannot write:
-- one on a read-only mount, or a write-sealed memfd: nothing in any container can write it;
-- an immutable one (setup.sh installs such a copy, and the launcher runs on it): safe unless a
-  process of the container may hold CAP_LINUX_IMMUTABLE in the host's user namespace, which
-  clears the flag.
-For anything else `ensure` re-executes the command from a sealed memfd copy of the interpreter,
-as runc 1.1 does for itself: right everywhere, at the price of a second interpreter start.
+So pyrun runs from an executable on a read-only mount, which no capability a container can hold
+makes writable again. setup.sh binds its copy of the interpreter (INSTALLED, immutable as well)
+read-only over itself; the first create or exec after a reboot, which finds that bind gone, makes
+it again and re-executes through it. For any other interpreter, or where no mount can be made,
+the command re-executes from a memfd copy sealed against every change (runc 1.1's way): right
+everywhere, at the price of a second interpreter start. The immutable flag alone is not enough:
+a process holding CAP_LINUX_IMMUTABLE in the host's user namespace (an exec with --cap, a
+privileged container sharing the pid namespace) clears it and writes the file.
 """
 
 import os
 
 from runtime.errors import WritableExecutable
 
+INSTALLED = "/usr/local/lib/pyrun/bin/python3"   # setup.sh's copy, which the launcher runs on
 FS_IOC_GETFLAGS = 0x80086601   # _IOR('f', 1, long)
 FS_IMMUTABLE_FL = 0x10
-IMMUTABLE_CAP = "CAP_LINUX_IMMUTABLE"
-_CAP_SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
 MFD_EXEC = 0x10   # Linux 6.3+: executable even where vm.memfd_noexec makes memfds noexec by default
+_REEXEC_MARK = "_PYRUN_SEALED_REEXEC"   # set across the one re-execution, holding our process name
 
 
-def ensure(config, process=None):
-    """Return when no process pyrun is about to start in this container (config's own, and
-    process for an exec) can write pyrun's executable; otherwise re-execute this very command
-    from a sealed copy of it (does not return). Call it before anything is made."""
-    fd = os.open("/proc/self/exe", os.O_RDONLY | os.O_CLOEXEC)
+def ensure():
+    """Return when pyrun's executable is on a read-only mount or a sealed memfd; otherwise make it
+    so and re-execute this very command (does not return). Call it before anything is made: the
+    new process starts the command over, with the same pid, fds, cwd and environment."""
+    again = os.environ.pop(_REEXEC_MARK, None)
     try:
-        seal = seal_of(fd)
-        if seal == "read-only" or (seal == "immutable" and not may_hold_immutable_cap(config, process)):
+        fd = os.open("/proc/self/exe", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as err:
+        raise WritableExecutable("/proc/self/exe", f"it cannot be opened to check: {err.strerror}") from None
+    try:
+        path = os.readlink("/proc/self/exe")
+        if seal_of(fd) == "read-only":
+            if again:
+                _set_name(again)
             return
-        _reexec_from_sealed_copy(fd)
+        if again:
+            raise WritableExecutable(path, "re-executed, it is still neither on a read-only mount "
+                                           "nor a sealed copy")
+        name = _name()
+        if path == INSTALLED and _bind_read_only(path):
+            try:
+                _reexec(path, name)
+            except OSError:
+                pass   # the sealed copy below, then
+        _reexec_from_sealed_copy(fd, path, name)
     finally:
         os.close(fd)
 
 
 def seal_of(fd):
     """How the file open at fd is kept from writes: "read-only" (a read-only mount, or a memfd
-    sealed against writes), "immutable" (the inode flag), or None."""
+    sealed against every change), "immutable" (the inode flag only), or None."""
     if os.fstatvfs(fd).f_flag & os.ST_RDONLY:
         return "read-only"
     import fcntl   # built into the interpreter: no extension module to load
-    flags = bytearray(8)
     try:
-        fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags)
-        if int.from_bytes(flags[:4], "little") & FS_IMMUTABLE_FL:
-            return "immutable"
-    except OSError:
-        pass   # a filesystem without inode flags (9p, tmpfs before 6.0, ...)
-    try:
-        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & fcntl.F_SEAL_WRITE:
+        all_seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & all_seals == all_seals:
             return "read-only"
     except OSError:
         pass   # not a memfd
-    return None
+    flags = bytearray(8)
+    try:
+        fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags)
+    except OSError:
+        return None   # a filesystem without inode flags (9p, ...)
+    return "immutable" if int.from_bytes(flags[:4], "little") & FS_IMMUTABLE_FL else None
 
 
-def may_hold_immutable_cap(config, process=None):
-    """Whether a process of this container may hold CAP_LINUX_IMMUTABLE in the host's user
-    namespace: a capability set of the container's process (or of the exec's) names it, and the
-    container makes no user namespace of its own (one joined by path may be the host's)."""
-    namespaces = (config.get("linux") or {}).get("namespaces") or []
-    if any(ns.get("type") == "user" and not ns.get("path") for ns in namespaces):
+def _bind_read_only(path):
+    """Bind path read-only over itself (setup.sh's seal, gone after a reboot); False if this
+    process may not mount (rootless, a seccomp profile, no CAP_SYS_ADMIN)."""
+    from runtime import linux
+    try:
+        linux.mount(path, path, None, linux.MS_BIND)
+    except OSError:
         return False
-    for proc in (config.get("process") or {}, process or {}):
-        caps = proc.get("capabilities") or {}
-        if any(IMMUTABLE_CAP in (caps.get(kind) or ()) for kind in _CAP_SETS):
-            return True
-    return False
+    try:
+        linux.mount(None, path, None, linux.MS_BIND | linux.MS_REMOUNT | linux.MS_RDONLY)
+    except OSError:
+        linux.umount2(path, linux.MNT_DETACH)
+        return False
+    return True
 
 
-def _reexec_from_sealed_copy(exe_fd):
-    """Copy the executable into a memfd, seal it against every change and execute this command's
-    own command line again from it (runc 1.1's cloned binary). Nothing has been made yet: the
-    new process starts the command over, with the same pid, fds and environment."""
+def _reexec_from_sealed_copy(exe_fd, path, name):
+    """Copy the executable into a memfd sealed against every change and re-execute from it."""
     import fcntl
-    import sys
+    step = "memfd_create"
     try:
         try:
             copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING | MFD_EXEC)
@@ -89,16 +104,50 @@ def _reexec_from_sealed_copy(exe_fd):
             if err.errno != 22:   # EINVAL: a kernel before 6.3, where every memfd is executable
                 raise
             copy = os.memfd_create("pyrun", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        step = "copy into the memfd"
         size, offset = os.fstat(exe_fd).st_size, 0
         while offset < size:
             sent = os.sendfile(copy, exe_fd, offset, size - offset)
             if not sent:
-                raise OSError(5, "short copy")   # EIO: the file shrank under us
+                raise OSError(5, "the file shrank under us")   # EIO
             offset += sent
+        step = "seal the memfd"
         fcntl.fcntl(copy, fcntl.F_ADD_SEALS,
                     fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execv(f"/proc/self/fd/{copy}", sys.orig_argv)   # a CLOEXEC fd still works as the path
+        step = "execute the memfd"
+        _reexec(f"/proc/self/fd/{copy}", name)   # a CLOEXEC fd still works as the path
     except OSError as err:
-        raise WritableExecutable(os.readlink("/proc/self/exe"), err.strerror) from None
+        hint = " (vm.memfd_noexec=2 forbids executing memfds)" if step == "execute the memfd" else ""
+        raise WritableExecutable(path, f"running from a sealed copy failed: {step}: {err.strerror}{hint}; "
+                                       f"make it read-only instead (setup.sh binds {INSTALLED} "
+                                       "read-only over itself)") from None
+
+
+def _reexec(executable, name):
+    import sys
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:   # None when the fd was closed
+            stream.flush()
+    os.environ[_REEXEC_MARK] = name
+    try:
+        os.execv(executable, sys.orig_argv)
+    finally:
+        os.environ.pop(_REEXEC_MARK, None)
+
+
+def _name():
+    try:
+        with open("/proc/self/comm") as f:
+            return f.read().strip() or "pyrun"
+    except OSError:
+        return "pyrun"
+
+
+def _set_name(name):
+    """The re-executed process is named after the file it was run from ("3" for a memfd): give it
+    back the name it had, which ps and pgrep show."""
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name[:15])
+    except OSError:
+        pass

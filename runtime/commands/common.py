@@ -47,7 +47,7 @@ def create_from_options(g, opts, container_id, foreground=False):
         raise PyrunError(f"chdir {opts.bundle}: {reason}")
     bundle, config = parent.load_bundle(opts.bundle)
     from runtime import sealed_exe
-    sealed_exe.ensure(config)   # the init is a fork of this process: see the module
+    sealed_exe.ensure()   # the init is a fork of this process: see the module
     count, extra_env = preserve_fds(opts, os.environ)
     if extra_env:
         config["process"]["env"] = list(config["process"].get("env") or []) + extra_env

@@ -51,7 +51,9 @@ def _exec(g, opts, args):
     exec_parent.refuse_by_status(state.status(record), opts.ignore_paused)
     if not command and not opts.process:
         raise PyrunError("process args cannot be empty")
-    process = exec_parent.process_config(record.config, opts, command)
     from runtime import sealed_exe
-    sealed_exe.ensure(record.config, process)   # the exec's process is a fork of this one: see the module
+    # the exec's process is a fork of this one (see the module); before --process is read: a
+    # re-execution would find a pipe's content gone
+    sealed_exe.ensure()
+    process = exec_parent.process_config(record.config, opts, command)
     return exec_parent.execute(g, record, process, opts)

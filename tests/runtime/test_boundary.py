@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from testlib import PYRUN, PYRUN_PYTHON, needs_root
+from testlib import PYRUN, PYRUN_PYTHON, leftovers, needs_root
 
 pytestmark = needs_root
 
@@ -94,13 +94,14 @@ def test_no_host_fd_or_cwd_through_create_and_start(pyrun, make_bundle, tmp_path
 # link in the runtime's own process, so the container gets the runtime's executable (for pyrun, its
 # Python interpreter) as a process of its own, dumpable, with the container's root. The exploit
 # then reopens that file for writing once no process runs it, and the next `pyrun` runs its code
-# on the host. The script below prints SEALED for a write-sealed memfd; otherwise it clears the
-# immutable flag if it can (what CAP_LINUX_IMMUTABLE allows: "CLEARED-IMMUTABLE"), then reopens the
-# file for writing, writes nothing and prints the open's errno. ETXTBSY (busy only while something
-# runs it) or success mean the file is writable; EPERM (immutable) and EROFS do not.
+# on the host. The script below, given the file as TARGET, prints SEALED for a sealed memfd;
+# otherwise it clears the immutable flag if it can (what CAP_LINUX_IMMUTABLE allows:
+# "CLEARED-IMMUTABLE"), then reopens the file for writing, writes nothing and prints the open's
+# errno. ETXTBSY (busy only while something runs it) or success mean the file is writable; EROFS
+# (a read-only mount) and EPERM (immutable, without that capability) do not.
 EVIL_SCRIPT = """#!/proc/self/exe -IS
 import errno, fcntl, os
-exe = os.open("/proc/self/exe", os.O_RDONLY)
+exe = os.open("TARGET", os.O_RDONLY)
 try:
     sealed = fcntl.fcntl(exe, fcntl.F_GET_SEALS) & fcntl.F_SEAL_WRITE
 except OSError:
@@ -123,43 +124,56 @@ else:
     except OSError as e:
         print(errno.errorcode[e.errno])
 """
-SAFE = (["EPERM"], ["EROFS"], ["SEALED"])
+# The container's pid 1 as the host's interpreter, waiting: what a later process attacks.
+HOLD_SCRIPT = """#!/proc/self/exe -IS
+import time
+time.sleep(100)
+"""
+SAFE = (["EROFS"], ["SEALED"], ["EPERM"])
 
 
-def _bundle_running_the_hosts_interpreter(make_bundle, args, extra_caps=()):
+def _bundle_running_the_hosts_interpreter(make_bundle, args):
     """A busybox bundle with the host's /usr bound read-only (the interpreter's libraries and
-    standard library, as an image with Python would bring its own) and the evil script at /evil."""
+    standard library, as an image with Python would bring its own), the evil script at /evil
+    (aimed at its own executable) and at /evil-pid1 (at pid 1's), and /hold."""
     bundle = make_bundle(args=args)
     for link, target in (("lib", "usr/lib"), ("lib64", "usr/lib64")):
         if os.path.isdir(f"/{link}") and not os.path.lexists(os.path.join(bundle.rootfs, link)):
             os.symlink(target, os.path.join(bundle.rootfs, link))
     bundle.config["mounts"].append({"destination": "/usr", "type": "bind", "source": "/usr",
                                     "options": ["rbind", "ro"]})
-    for kind, names in bundle.config["process"]["capabilities"].items():
-        names.extend(extra_caps)
     bundle.save()
-    with open(os.path.join(bundle.rootfs, "evil"), "w") as f:
-        f.write(EVIL_SCRIPT)
-    os.chmod(os.path.join(bundle.rootfs, "evil"), 0o755)
+    for name, text in (("evil", EVIL_SCRIPT.replace("TARGET", "/proc/self/exe")),
+                       ("evil-pid1", EVIL_SCRIPT.replace("TARGET", "/proc/1/exe")), ("hold", HOLD_SCRIPT)):
+        with open(os.path.join(bundle.rootfs, name), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(bundle.rootfs, name), 0o755)
     return bundle
 
 
-def _run_evil_as_init_and_by_exec(rt, make_bundle, runtime_cmd=None, extra_caps=()):
+def _run(cmd, *args):
+    return subprocess.run(cmd(*args), capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+
+
+def _run_quiet(cmd, *args):
+    """For create and run -d, output to /dev/null: the container keeps what it is given open (a
+    pipe here would never see its end). The exit status."""
+    return subprocess.run(cmd(*args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, timeout=60).returncode
+
+
+def _run_evil_as_init_and_by_exec(rt, make_bundle, cmd=None):
     """The evil script as the container's program, then through exec (directly and as
     /proc/self/exe's script): what each printed."""
-    cmd = runtime_cmd or rt.cmd
-    outputs = []
-    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/evil"], extra_caps)
-    out = subprocess.run(cmd("run", "-b", bundle.path, rt.new_id()), capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
-    outputs.append(("init", out.stdout.split(), out.stderr))
-    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["sleep", "100"], extra_caps)
+    cmd = cmd or rt.cmd
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/evil"])
+    out = _run(cmd, "run", "-b", bundle.path, rt.new_id())
+    outputs = [("init", out.stdout.split(), out.stderr)]
+    bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["sleep", "100"])
     cid = rt.new_id()
-    subprocess.run(cmd("run", "-d", "-b", bundle.path, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=True, timeout=60)
+    assert _run_quiet(cmd, "run", "-d", "-b", bundle.path, cid) == 0
     for program in (["/evil"], ["/proc/self/exe", "-IS", "/evil"]):
-        out = subprocess.run(cmd("exec", cid, *program), capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, timeout=60)
+        out = _run(cmd, "exec", cid, *program)
         outputs.append((program[0], out.stdout.split(), out.stderr))
     return outputs
 
@@ -169,54 +183,74 @@ def test_runtime_executable_cannot_be_overwritten_through_proc_self_exe(pyrun, m
         assert printed in SAFE, (where, printed, err)
 
 
-def test_setup_installs_the_launchers_interpreter_immutable():
+def test_setup_installs_the_launchers_interpreter_read_only_and_immutable():
     from runtime import sealed_exe
+    assert PYRUN_PYTHON == sealed_exe.INSTALLED
     fd = os.open(PYRUN_PYTHON, os.O_RDONLY)
     try:
-        assert sealed_exe.seal_of(fd) in ("immutable", "read-only"), f"{PYRUN_PYTHON} is writable: run setup.sh"
+        assert sealed_exe.seal_of(fd) == "read-only", f"{PYRUN_PYTHON} is not bound read-only: run setup.sh"
     finally:
         os.close(fd)
+    assert "i" in subprocess.run(["lsattr", PYRUN_PYTHON], capture_output=True, text=True).stdout.split()[0]
 
 
 @pytest.fixture
-def private_immutable_interpreter(tmp_path):
-    """A launcher like setup.sh's on an immutable copy of the interpreter of our own, so that a
+def private_interpreter(tmp_path):
+    """private_interpreter(read_only) -> (launcher, interpreter): a launcher like setup.sh's on an
+    immutable copy of the interpreter of our own (bound read-only over itself if asked), so that a
     failing test can only ever clear the flag of, or write, that copy."""
-    home = tmp_path / "interp"
-    (home / "bin").mkdir(parents=True)
-    (home / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    python = home / "bin" / "python3"
-    subprocess.run(["cp", os.path.realpath("/usr/bin/python3"), str(python)], check=True)
-    with open(PYRUN) as f:
-        body = f.read().split("\n", 1)[1]
-    launcher = tmp_path / "pyrun"
-    launcher.write_text(f"#!{python} -IS\n{body}")
-    launcher.chmod(0o755)
-    if subprocess.run(["chattr", "+i", str(python)], capture_output=True).returncode != 0:
-        pytest.skip("chattr +i does not work here (filesystem or CAP_LINUX_IMMUTABLE)")
-    try:
-        yield str(launcher), str(python)
-    finally:
-        subprocess.run(["chattr", "-i", str(python)], check=False)
+    made = []
+
+    def make(read_only):
+        home = tmp_path / f"interp{len(made)}"
+        (home / "bin").mkdir(parents=True)
+        (home / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        python = home / "bin" / "python3"
+        subprocess.run(["cp", os.path.realpath("/usr/bin/python3"), str(python)], check=True)
+        with open(PYRUN) as f:
+            body = f.read().split("\n", 1)[1]
+        launcher = home / "pyrun"
+        launcher.write_text(f"#!{python} -IS\n{body}")
+        launcher.chmod(0o755)
+        made.append(str(python))
+        if subprocess.run(["chattr", "+i", str(python)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i does not work here (filesystem or CAP_LINUX_IMMUTABLE)")
+        if read_only:
+            subprocess.run(["mount", "--bind", str(python), str(python)], check=True)
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(python)], check=True)
+        return str(launcher), str(python)
+
+    yield make
+    for python in made:
+        while subprocess.run(["mountpoint", "-q", python]).returncode == 0:
+            subprocess.run(["umount", "-l", python], check=True)
+        subprocess.run(["chattr", "-i", python], check=False)
 
 
-def test_a_container_with_cap_linux_immutable_gets_a_sealed_copy(pyrun, make_bundle, private_immutable_interpreter):
-    """CAP_LINUX_IMMUTABLE (without a user namespace of the container's own) clears the immutable
-    flag: for such a container the runtime re-executes from a sealed memfd copy. Without the
-    capability, the immutable file itself is what the container reaches, and it holds."""
-    launcher, python = private_immutable_interpreter
-    cmd = lambda *args: [launcher, "--root", pyrun.root, *args]   # noqa: E731
-    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle, cmd, ["CAP_LINUX_IMMUTABLE"]):
-        assert printed == ["SEALED"], (where, printed, err)
-    for where, printed, err in _run_evil_as_init_and_by_exec(pyrun, make_bundle, cmd):
-        assert printed == ["EPERM"], (where, printed, err)
-    assert "i" in subprocess.run(["lsattr", python], capture_output=True, text=True).stdout.split()[0]   # still immutable
+def test_a_process_given_cap_linux_immutable_later_cannot_unseal_the_interpreter(pyrun, make_bundle,
+                                                                                 private_interpreter):
+    """Found in review: the immutable flag alone gives way to CAP_LINUX_IMMUTABLE. The container's
+    pid 1 holds the host's interpreter (/hold); a process exec'd later with that capability
+    attacks pid 1's executable. On a read-only mount it cannot clear the flag or write; an
+    interpreter that is only immutable is not run from at all (a sealed memfd copy is)."""
+    # read-only (and immutable): the flag stays (its ioctl is refused on a read-only mount), the
+    # open for writing fails, on the flag (EPERM) or the mount (EROFS), whichever the kernel asks first
+    for read_only, expected in ((True, (["EPERM"], ["EROFS"])), (False, (["SEALED"],))):
+        launcher, python = private_interpreter(read_only)
+        cmd = lambda *args: [launcher, "--root", pyrun.root, *args]   # noqa: E731
+        bundle = _bundle_running_the_hosts_interpreter(make_bundle, ["/hold"])
+        cid = pyrun.new_id()
+        assert _run_quiet(cmd, "run", "-d", "-b", bundle.path, cid) == 0
+        out = _run(cmd, "exec", "--cap", "CAP_LINUX_IMMUTABLE", cid, "/evil-pid1")
+        assert out.stdout.split() in expected, (read_only, out.stdout, out.stderr)
+        assert "i" in subprocess.run(["lsattr", python], capture_output=True, text=True).stdout.split()[0]
 
 
 def test_a_writable_interpreter_reruns_from_a_sealed_copy(pyrun, make_bundle):
     """The same code run by the venv's interpreter (Debian's /usr/bin/python3.11, writable by root):
     create, run and exec re-execute from a sealed memfd copy (runc 1.1's way), so the container
-    reaches only that."""
+    reaches only that; the re-executed command keeps its name, and a process.json piped to exec
+    (read after the re-execution) arrives."""
     from runtime import sealed_exe
     venv_python = os.path.join(os.path.dirname(PYRUN), "python3")
     fd = os.open(venv_python, os.O_RDONLY)
@@ -230,14 +264,46 @@ def test_a_writable_interpreter_reruns_from_a_sealed_copy(pyrun, make_bundle):
         assert printed == ["SEALED"], (where, printed, err)
     bundle = make_bundle(args=["sleep", "100"])
     cid = pyrun.new_id()
-    subprocess.run(cmd("create", "-b", bundle.path, cid), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=True, timeout=60)
-    assert os.readlink(f"/proc/{pyrun.state(cid)['pid']}/exe").startswith("/memfd:pyrun")
+    assert _run_quiet(cmd, "create", "-b", bundle.path, cid) == 0
+    pid = pyrun.state(cid)["pid"]
+    assert os.readlink(f"/proc/{pid}/exe").startswith("/memfd:pyrun")
+    with open(f"/proc/{pid}/comm") as f:
+        assert f.read().strip() == "python3"   # what it was called before, not the memfd's fd number
+    pyrun("start", cid)
+    process = '{"args": ["echo", "from-a-pipe"], "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}}'
+    out = subprocess.run(cmd("exec", "--process", "/dev/stdin", cid), input=process, capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == "from-a-pipe", out.stderr
+
+
+def test_the_read_only_bind_is_made_again_after_a_reboot(pyrun, make_bundle):
+    """setup.sh's bind does not survive a reboot: the first create after one finds it gone, makes
+    it and re-executes through it. Done in a mount namespace of its own, so the host's bind stays."""
+    from runtime import sealed_exe
+    bundle = make_bundle(args=["true"])
+    script = (f'umount -l {sealed_exe.INSTALLED} && '
+              f'findmnt -n {sealed_exe.INSTALLED} >/dev/null && echo still-bound; '
+              f'"$@" && findmnt -n -o OPTIONS {sealed_exe.INSTALLED} | cut -d, -f1')
+    out = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                          *pyrun.cmd("run", "-b", bundle.path, pyrun.new_id())],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0 and out.stdout.split() == ["ro"], (out.stdout, out.stderr)
+
+
+def test_a_re_execution_that_is_still_not_sealed_stops(pyrun, make_bundle):
+    """No loop: a command that finds itself re-executed and still writable fails, saying so."""
+    venv_python = os.path.join(os.path.dirname(PYRUN), "python3")
+    bundle = make_bundle(args=["true"])
+    cid = pyrun.new_id()
+    out = subprocess.run([venv_python, "-IS", PYRUN, "--root", pyrun.root, "run", "-b", bundle.path, cid],
+                         capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                         env={**os.environ, "_PYRUN_SEALED_REEXEC": "pyrun"})
+    assert out.returncode == 1 and "still neither on a read-only mount nor a sealed copy" in out.stderr, out
+    assert leftovers(pyrun, cid, bundle) == []
 
 
 def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
-    """The other way to seal it (setup.sh's fallback where the filesystem has no immutable flag,
-    and the test VM's, whose 9p root does not carry it): a read-only bind over the file."""
+    """A read-only bind over the file (setup.sh's seal, and the test VM's) is what counts."""
     from runtime import sealed_exe
     path = tmp_path / "python3"
     path.write_bytes(b"not an interpreter")
@@ -256,19 +322,6 @@ def test_an_interpreter_on_a_read_only_mount_is_sealed(tmp_path):
             os.close(fd)
     finally:
         subprocess.run(["umount", "-l", path], check=True)
-
-
-def test_may_hold_immutable_cap():
-    from runtime.sealed_exe import may_hold_immutable_cap as may
-    caps = {"bounding": ["CAP_CHOWN", "CAP_LINUX_IMMUTABLE"], "effective": ["CAP_CHOWN"]}
-    assert may({"process": {"capabilities": caps}})
-    assert not may({"process": {"capabilities": {"bounding": ["CAP_CHOWN"]}}})
-    assert not may({"process": {}})
-    assert may({"process": {}}, {"capabilities": {"ambient": ["CAP_LINUX_IMMUTABLE"]}})   # exec --cap
-    userns = {"namespaces": [{"type": "user"}]}
-    assert not may({"process": {"capabilities": caps}, "linux": userns})
-    joined = {"namespaces": [{"type": "user", "path": "/proc/1/ns/user"}]}
-    assert may({"process": {"capabilities": caps}, "linux": joined})
 
 
 def test_procfs_writes_refuse_a_file_with_a_mount_over_it_or_its_path():

@@ -157,3 +157,12 @@ def test_console_socket_gets_one_pty_master(pyrun, make_bundle, tmp_path):
     pts = int(lines[0].rsplit("/", 1)[1])
     assert session == 1, "the process leads its own session"
     assert tty_nr == os.makedev(136 + pts // 256, pts % 256), "the slave is its controlling terminal"
+
+
+def test_run_with_stdout_closed(pyrun, make_bundle):
+    """Started with fd 1 closed (Python's sys.stdout is then None), pyrun runs the container and
+    exits with its status, as runc does, instead of dying on the flush at its exit."""
+    bundle = make_bundle(args=["sh", "-c", "exit 3"])
+    proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *pyrun.cmd("run", "-b", bundle.path, pyrun.new_id())],
+                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr

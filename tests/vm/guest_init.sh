@@ -122,8 +122,8 @@ while read -r path; do
     $BB mount -t overlay -o "lowerdir=/run/pyrun-vm/host$path,upperdir=$scratch/upper,workdir=$scratch/work" \
         overlay "$path" || fail "expose the host's $path"
 done </run/pyrun-vm/expose
-# pyrun's interpreter is immutable on the host (setup.sh), a flag 9p does not carry; pyrun refuses
-# an interpreter a container could write (runtime/sealed_exe.py). Bind it read-only over itself.
+# pyrun's interpreter is bound read-only over itself on the host (setup.sh); 9p shows the file
+# without that mount. Bind it here too, as pyrun's first create would (runtime/sealed_exe.py).
 PYRUN_PYTHON=/usr/local/lib/pyrun/bin/python3
 if [ -f $PYRUN_PYTHON ]; then
     $BB mount --bind $PYRUN_PYTHON $PYRUN_PYTHON && $BB mount -o remount,bind,ro $PYRUN_PYTHON $PYRUN_PYTHON \
