@@ -79,17 +79,21 @@ def seal_of(fd):
 
 def _bind_read_only(path):
     """Bind path read-only over itself (setup.sh's seal, gone after a reboot); False if this
-    process may not mount (rootless, a seccomp profile, no CAP_SYS_ADMIN)."""
+    process may not mount (rootless, a seccomp profile, no CAP_SYS_ADMIN). The bind is made
+    read-only while still detached and then attached: never writable for a moment, and two
+    commands doing this at once each attach a read-only layer of their own."""
     from runtime import linux
     try:
-        linux.mount(path, path, None, linux.MS_BIND)
+        tree = linux.open_tree(linux.AT_FDCWD, path, linux.OPEN_TREE_CLONE | linux.OPEN_TREE_CLOEXEC)
     except OSError:
         return False
     try:
-        linux.mount(None, path, None, linux.MS_BIND | linux.MS_REMOUNT | linux.MS_RDONLY)
+        linux.mount_setattr(tree, "", linux.AT_EMPTY_PATH, linux.MOUNT_ATTR_RDONLY, 0)
+        linux.move_mount(tree, "", linux.AT_FDCWD, path, linux.MOVE_MOUNT_F_EMPTY_PATH)
     except OSError:
-        linux.umount2(path, linux.MNT_DETACH)
         return False
+    finally:
+        os.close(tree)
     return True
 
 

@@ -50,6 +50,9 @@ def run_child(plan, chan, cgroup=None):
         if cgroup is not None:
             cgroup.join_self()
         prepared = _prepare(plan)
+        # Before joining: the tenant forked below is in the container's pid namespace from its
+        # first instruction, and inherits this (runc's children are non-dumpable from birth)
+        linux.prctl(linux.PR_SET_DUMPABLE, 0)
         namespaces.join(namespaces.Plan(set(), plan.ns_fds))
         pid = os.fork()
         if pid == 0:
