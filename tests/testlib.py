@@ -32,7 +32,8 @@ def _launcher_interpreter():
         return None
 
 
-# Run pyrun's code through this, not the venv's python: create and exec refuse a writable interpreter.
+# Run pyrun's code through this, not the venv's python: from a writable interpreter create and exec
+# re-execute from a sealed memfd copy (runtime/sealed_exe.py), slower and with another /proc/PID/exe.
 PYRUN_PYTHON = _launcher_interpreter()
 RUNC = shutil.which("runc") or "/usr/sbin/runc"
 BUSYBOX = "/bin/busybox"
