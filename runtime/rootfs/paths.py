@@ -109,14 +109,3 @@ def make_target(root, dest, is_dir):
     finally:
         os.close(fd)
     return path
-    parent = os.path.dirname(path)
-    if parent != path and not os.path.isdir(parent):
-        rel = parent[len(root.rstrip("/")):]
-        make_target(root, rel or "/", True)
-        path = secure_join(root, dest)
-    if is_dir:
-        os.makedirs(path, 0o755, exist_ok=True)
-    else:
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
-        os.close(fd)
-    return path
