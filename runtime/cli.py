@@ -72,6 +72,12 @@ def check_args(args, command, how, count):
         raise IncorrectUsage(f'pyrun: "{command}" requires {how} {count} argument(s)', "Incorrect Usage.")
 
 
+def one_id(args, command):
+    """The container id, the command's one argument (runc's words when there is not exactly one)."""
+    check_args(args, command, "exactly", 1)
+    return args[0]
+
+
 class GlobalOptions:
     __slots__ = ("root", "log", "log_format", "debug", "systemd_cgroup", "rootless")
 

@@ -1,15 +1,8 @@
-"""Pieces shared by several command modules (argument checks, create's option handling)."""
+"""Pieces shared by several command modules (create's and run's option handling)."""
 
 import os
 
-from runtime.cli import check_args
 from runtime.errors import UsageError
-
-
-def one_id(args, command):
-    """The container id, the command's one argument (runc's words when there is not exactly one)."""
-    check_args(args, command, "exactly", 1)
-    return args[0]
 
 
 def preserve_fds(opts, env):

@@ -1,7 +1,7 @@
 """pyrun create: set the container up and leave its init waiting for `start`."""
 
 
-from runtime.cli import Option
+from runtime.cli import Option, one_id
 
 USAGE = "pyrun create [command options] <container-id>"
 DESCRIPTION = """   The create command creates an instance of a container for a bundle. The bundle is a
@@ -18,6 +18,6 @@ OPTIONS = [
 
 def main(g, opts, args):
     from runtime.commands import common
-    container_id = common.one_id(args, "create")
+    container_id = one_id(args, "create")
     common.create_from_options(g, opts, container_id)   # returns (created, None) here
     return 0

@@ -8,10 +8,9 @@ OPTIONS = [Option("--force", "-f", help="forcibly deletes the container if it is
 
 def main(g, opts, args):
     from runtime import container, state
-    from runtime.cli import check_args   # not commands.common's one_id: a module fewer to load
+    from runtime.cli import one_id
     from runtime.errors import ContainerNotFound, InvalidState
-    check_args(args, "delete", "exactly", 1)
-    container_id = args[0]
+    container_id = one_id(args, "delete")
     try:
         lock, record = state.locked(g.root, container_id)
     except ContainerNotFound:

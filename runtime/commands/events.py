@@ -16,7 +16,7 @@ def main(g, opts, args):
     import time
     gc.enable()   # this command runs on (runtime.cli.run turns the collector off for one-shot commands)
     from runtime import container, state
-    from runtime.commands.common import one_id
+    from runtime.cli import one_id
     from runtime.errors import InvalidState, PyrunError
     from spec import jsonout
     record = state.load(g.root, one_id(args, "events"))

@@ -6,7 +6,7 @@ OPTIONS = []
 
 def main(g, opts, args):
     from runtime import container, state
-    from runtime.commands.common import one_id
+    from runtime.cli import one_id
     from runtime.errors import InvalidState
     lock, record = state.locked(g.root, one_id(args, "resume"))
     try:

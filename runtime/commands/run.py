@@ -1,7 +1,7 @@
 """pyrun run: create and start a container; in the foreground, forward signals, wait for it,
 exit with its status (128+N when killed by signal N) and delete it."""
 
-from runtime.cli import Option
+from runtime.cli import Option, one_id
 from runtime.commands import create
 
 USAGE = "pyrun run [command options] <container-id>"
@@ -17,7 +17,7 @@ OPTIONS = create.OPTIONS + [
 def main(g, opts, args):
     from runtime import container
     from runtime.commands import common
-    container_id = common.one_id(args, "run")
+    container_id = one_id(args, "run")
     created, ours = common.create_from_options(g, opts, container_id, foreground=not opts.detach)
     record = created.record
     if opts.detach:

@@ -7,9 +7,8 @@ OPTIONS = []
 
 def main(g, opts, args):
     from runtime import container, state
-    from runtime.cli import check_args   # not commands.common's one_id: a module fewer to load
-    check_args(args, "start", "exactly", 1)
-    lock, record = state.locked(g.root, args[0])
+    from runtime.cli import one_id
+    lock, record = state.locked(g.root, one_id(args, "start"))
     try:
         container.start(record, g)
     finally:

@@ -7,10 +7,9 @@ OPTIONS = []
 def main(g, opts, args):
     import sys
     from runtime import state   # status and document from the record: runtime.container is not needed
-    from runtime.cli import check_args   # not commands.common's one_id: a module fewer to load
+    from runtime.cli import one_id
     from spec import jsonout
-    check_args(args, "state", "exactly", 1)
-    record = state.load(g.root, args[0])
+    record = state.load(g.root, one_id(args, "state"))
     doc = state.state_document(record, state.status(record))
     sys.stdout.write(jsonout.dumps(doc, indent=2))   # no newline after it, as runc writes it
     return 0

@@ -96,7 +96,7 @@ def main(g, opts, args):
     import json
     import sys
     from runtime import container, state
-    from runtime.commands.common import one_id
+    from runtime.cli import one_id
     from runtime.errors import NotRunning, PyrunError
     # runc's order: the container first, then what to change in it
     lock, record = state.locked(g.root, one_id(args, "update"))
