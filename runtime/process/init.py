@@ -163,13 +163,11 @@ def _sysctl(values):
         try:
             # not through a mount over /proc/sys (a shared volume's): see runtime/procfs.py
             fd = procfs.open_for_write("sys/" + key.replace(".", "/"))
+            try:
+                os.write(fd, str(value).encode())
+            finally:
+                os.close(fd)
         except SetupError as err:
             raise SetupError(f"sysctl {key}={value}: {err.message}") from None
         except OSError as err:
             raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None
-        try:
-            os.write(fd, str(value).encode())
-        except OSError as err:
-            raise SetupError(f"sysctl {key}={value}: {err.strerror}") from None
-        finally:
-            os.close(fd)
