@@ -175,6 +175,17 @@ def test_sysctl_joining_the_hosts_own_network_namespace_is_refused(pyrun, bundle
     assert "net.ipv4.ip_forward" in failed(pyrun, b).stderr
 
 
+def _sysctl_under_a_bind(pyrun, b, source, target, sysctl):
+    """Create with sysctl while a createContainer hook binds source over target inside the
+    rootfs (config.json may not mount inside /proc; a hook can, as a shared volume's mount
+    could): it must be refused. The refusal's stderr."""
+    b.linux["readonlyPaths"] = []
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
+        "sh", "-c", f"mount --bind {source} {b.rootfs}{target}"]}]}
+    b.linux["sysctl"] = sysctl
+    return failed(pyrun, b).stderr
+
+
 def test_sysctl_is_written_to_procfs_only(pyrun, bundle, tmp_path):
     """A mount over /proc/sys/kernel (config.json may not make one; here a createContainer hook
     does, as a shared volume's could) does not get the write: create refuses, and the file of the
@@ -182,12 +193,8 @@ def test_sysctl_is_written_to_procfs_only(pyrun, bundle, tmp_path):
     decoy = tmp_path / "decoy"
     decoy.mkdir()
     (decoy / "shmmax").write_text("unchanged\n")
-    b = bundle()
-    b.linux["readonlyPaths"] = []
-    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
-        "sh", "-c", f"mount --bind {decoy} {b.rootfs}/proc/sys/kernel"]}]}
-    b.linux["sysctl"] = {"kernel.shmmax": "65536"}
-    assert "mounted over it or its path" in failed(pyrun, b).stderr
+    assert "mounted over it or its path" in _sysctl_under_a_bind(pyrun, bundle(), decoy, "/proc/sys/kernel",
+                                                                 {"kernel.shmmax": "65536"})
     assert (decoy / "shmmax").read_text() == "unchanged\n"
 
 
@@ -196,11 +203,9 @@ def test_sysctl_write_is_not_redirected_to_another_procfs_file(pyrun, bundle):
     /proc/sysrq-trigger, say): a check of the filesystem type passes it; create must refuse it.
     Here the container's own hostname file stands in, so nothing of the host is at stake."""
     b = bundle()
-    b.linux["readonlyPaths"] = []
-    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": [
-        "sh", "-c", f"mount --bind {b.rootfs}/proc/sys/kernel/hostname {b.rootfs}/proc/sys/kernel/domainname"]}]}
-    b.linux["sysctl"] = {"kernel.domainname": "redirected"}
-    assert "mounted over it or its path" in failed(pyrun, b).stderr
+    assert "mounted over it or its path" in _sysctl_under_a_bind(
+        pyrun, b, f"{b.rootfs}/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname",
+        {"kernel.domainname": "redirected"})
 
 
 def test_sysctl_unknown_key_is_a_clear_error(pyrun, bundle):
