@@ -183,7 +183,8 @@ _PROC_ALLOWED = frozenset(("/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", 
 def check_proc_destination(spec, rootfs):
     """Nothing but procfs goes on /proc, and nothing into it but a few files: a mount over
     /proc/self/attr, /proc/sys/... would undo LSM and sysctl protections (the CVE-2019-16884
-    family). The check is on the destination resolved inside the rootfs, symlinks followed."""
+    family). The check is on the destination resolved inside the rootfs, symlinks followed;
+    _refuse_procfs_target checks the filesystem the target turns out to be on."""
     resolved = paths.secure_join(rootfs, spec.destination)
     inside = "/" + resolved[len(rootfs.rstrip("/")):].lstrip("/")
     if inside == "/proc":
@@ -195,11 +196,41 @@ def check_proc_destination(spec, rootfs):
                           f"be mounted over")
 
 
+def _refuse_procfs_target(fd, spec, target, rootfs):
+    """A target already on a procfs takes only what check_proc_destination lets onto /proc:
+    the path check above cannot see a procfs reached another way, mounted at another path say."""
+    if linux.fs_type(fd) != linux.PROC_SUPER_MAGIC:
+        return
+    inside = "/" + target[len(rootfs.rstrip("/")):].lstrip("/")
+    if inside in _PROC_ALLOWED or (inside == "/proc" and (spec.type == "proc" or spec.is_bind)):
+        return
+    raise ConfigError(f"config.json: mount {spec.destination}: {inside} is on a proc filesystem and "
+                      f"cannot be mounted over")
+
+
+def _check_ordinary_directory(spec, rootfs):
+    """proc and sysfs go on a directory of the image, not through a symlink in its place: an
+    image whose /proc points elsewhere would have procfs, and the masked paths, follow it there,
+    out of reach of the rule above (runc refuses the same, with the same words)."""
+    dest = os.path.normpath("/" + spec.destination)
+    parent = paths.secure_join(rootfs, os.path.dirname(dest))
+    try:
+        st = os.lstat(os.path.join(parent, os.path.basename(dest)))
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise SetupError(f"mount {spec.destination}: {err.strerror}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise SetupError(f'mount {spec.destination}: filesystem "{spec.type}" must be mounted on '
+                         f'ordinary directory')
+
+
 def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
     """Mount one entry inside rootfs (called in the container's mount namespace, before pivot_root).
     tree: for an idmapped bind, the detached tree the runtime made outside (see idmapped_tree)."""
-    if spec.type not in ("cgroup", "cgroup2"):
-        check_proc_destination(spec, rootfs)
+    check_proc_destination(spec, rootfs)
+    if spec.type in ("proc", "sysfs"):
+        _check_ordinary_directory(spec, rootfs)
     if spec.type == "cgroup" or spec.type == "cgroup2":
         if cgroup_mounter is None:
             raise SetupError(f"mount {spec.destination}: cgroup mounts need the cgroup manager")
@@ -213,7 +244,12 @@ def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
         data = _with_existing_mode(paths.secure_join(rootfs, spec.destination), data)
     target = paths.make_target(rootfs, spec.destination, True)
     fd = paths.open_checked(rootfs, target)
-    covered = _open_covered(fd) if spec.copy_up else None
+    try:
+        _refuse_procfs_target(fd, spec, target, rootfs)
+        covered = _open_covered(fd) if spec.copy_up else None
+    except BaseException:
+        os.close(fd)
+        raise
     try:
         proc = paths.proc_path(fd)
         source = spec.source or spec.type
@@ -276,7 +312,12 @@ def _open_covered(path_fd):
 def _copy_tree(src_fd, dst):
     """Copy the contents of the directory open as src_fd into dst with modes and owners
     (tmpfs tmpcopyup): files, directories, symlinks as they are, device nodes and fifos remade.
-    Everything is read relative to src_fd: by path it would be the tmpfs now on top."""
+    Everything is read relative to src_fd: by path it would be the tmpfs now on top.
+
+    The copy stays on the covered directory's mount: a mount below it (an earlier bind, or a
+    procfs or sysfs reached through a symlinked destination) leaves an empty directory and
+    nothing of its contents. It reads as the container's still privileged root, before the
+    masked paths exist: /proc/timer_list or /proc/kcore would have landed in the tmpfs, readable."""
     for name in os.listdir(src_fd):
         st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
         d = os.path.join(dst, name)
@@ -284,13 +325,16 @@ def _copy_tree(src_fd, dst):
             os.symlink(os.readlink(name, dir_fd=src_fd), d)
         elif stat.S_ISDIR(st.st_mode):
             os.mkdir(d, 0o700)
-            sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
-            try:
-                _copy_tree(sub, d)
-            finally:
-                os.close(sub)
+            sub = _open_on_this_mount(src_fd, name, os.O_RDONLY | os.O_DIRECTORY)
+            if sub is not None:
+                try:
+                    _copy_tree(sub, d)
+                finally:
+                    os.close(sub)
         elif stat.S_ISREG(st.st_mode):
-            fin = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_fd)
+            fin = _open_on_this_mount(src_fd, name, os.O_RDONLY)
+            if fin is None:
+                continue
             try:
                 fout = os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
                 try:
@@ -301,6 +345,10 @@ def _copy_tree(src_fd, dst):
             finally:
                 os.close(fin)
         elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            node = _open_on_this_mount(src_fd, name, os.O_PATH)
+            if node is None:
+                continue
+            os.close(node)
             os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
         else:
             continue  # sockets do not survive a copy
@@ -309,6 +357,17 @@ def _copy_tree(src_fd, dst):
             os.chmod(d, stat.S_IMODE(st.st_mode))
     # The tmpfs root itself keeps what the mount gave it: mode= if any, else the covered
     # directory's mode (see _with_existing_mode), as runc.
+
+
+def _open_on_this_mount(dir_fd, name, flags):
+    """name in dir_fd opened without crossing into another mount; None when a mount is on it.
+    (st_dev cannot tell: a bind from the same filesystem has the same one.)"""
+    try:
+        return linux.openat2(dir_fd, name, flags | os.O_NOFOLLOW | os.O_CLOEXEC, linux.RESOLVE_NO_XDEV)
+    except OSError as err:
+        if err.errno == errno.EXDEV:
+            return None
+        raise
 
 
 def _with_existing_mode(path, data):
@@ -333,6 +392,7 @@ def _mount_bind(spec, rootfs, tree=None):
     target = paths.make_target(rootfs, spec.destination, stat.S_ISDIR(st.st_mode))
     fd = paths.open_checked(rootfs, target)
     try:
+        _refuse_procfs_target(fd, spec, target, rootfs)
         proc = paths.proc_path(fd)
         try:
             if tree is not None:

@@ -457,6 +457,22 @@ def test_tmpcopyup_fills_the_tmpfs_with_what_it_covers(pyrun, bundle):
     assert not os.path.exists(os.path.join(base, "new"))  # the write went to the tmpfs, not the rootfs
 
 
+def test_tmpcopyup_does_not_copy_what_is_mounted_below(pyrun, bundle, tmp_path):
+    """The copy stays on the covered directory's filesystem (cp -x): an earlier bind below it
+    leaves its mount point, empty. Reached through a symlinked destination, the same walk would
+    have copied a procfs's masked files (timer_list, kcore) into the tmpfs, readable."""
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "data", "sub"))
+    with open(os.path.join(b.rootfs, "data", "kept"), "w") as f:
+        f.write("kept\n")
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "secret").write_text("secret\n")
+    b.add_mount("/data/sub", "bind", str(host), ["bind"])
+    b.add_mount("/data", "tmpfs", "tmpfs", ["tmpcopyup"])
+    assert out(pyrun, b, "cat /data/kept; ls -A /data/sub; echo end") == "kept\nend\n"
+
+
 def _owned_tree(base, host_mount=None):
     """base/root-file owned 0:0, base/user-file 1000:1000, and base/sub (a tmpfs if host_mount
     is given) with sub/f owned 0:0."""
