@@ -206,22 +206,34 @@ def lock_down(prepared, linux_config, notify_fd_to):
     if prepared.seccomp is not None and not prepared.no_new_privs:
         # Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
         _notify(load_seccomp(prepared), notify_fd_to)
+    cwd = process.get("cwd") or "/"
+    # runc's order: the cwd first as root (a WORKDIR only root may enter still works for a
+    # non-root user), again as the user only if root was refused (a volume only the user may enter).
+    in_cwd = _chdir(cwd, retry_as_user=True)
     capabilities.drop_bounding(prepared.caps)
     if not prepared.env.get("HOME"):
         # runc's rule: the user's home from the container's /etc/passwd (read while still root)
         prepared.env["HOME"] = home_of((process.get("user") or {}).get("uid", 0))
     set_user(process)
-    cwd = process.get("cwd") or "/"
-    try:
-        os.chdir(cwd)
-    except OSError as err:
-        raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: {strerror_text(err)}') from None
+    if not in_cwd:
+        _chdir(cwd, retry_as_user=False)
     path = find_executable(process["args"][0], prepared.env.get("PATH"), cwd)
     apply_security(prepared)
     if prepared.seccomp is not None and prepared.no_new_privs and prepared.seccomp.notify:
         # Late, but while the sync channel can still carry the notify fd (runc's order).
         _notify(load_seccomp(prepared), notify_fd_to)
     return path
+
+
+def _chdir(cwd, retry_as_user):
+    """chdir to process.cwd; False when refused for permission and it is to be tried again."""
+    try:
+        os.chdir(cwd)
+    except OSError as err:
+        if retry_as_user and isinstance(err, PermissionError):
+            return False
+        raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: {strerror_text(err)}') from None
+    return True
 
 
 def exec_final(prepared, path, preserve_fds):

@@ -58,6 +58,19 @@ def test_missing_cwd_is_created_as_runc_does(pyrun, runc, bundle):
     assert out(pyrun, b, "pwd") == out(runc, b, "pwd") == "/does/not/exist\n"
 
 
+def test_cwd_only_root_may_enter_works_for_another_user_as_runc(pyrun, runc, bundle):
+    """runc enters process.cwd as root, before switching to process.user (an image whose
+    WORKDIR only root may enter, run as a non-root USER); the user's own access is tried only
+    after root was refused."""
+    b = bundle()
+    os.makedirs(os.path.join(b.rootfs, "priv"), mode=0o700)
+    os.chmod(os.path.join(b.rootfs, "priv"), 0o700)
+    b.process["cwd"] = "/priv"
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    assert out(pyrun, b, "pwd; id -u; ls . 2>&1 >/dev/null | grep -c denied") == \
+        out(runc, b, "pwd; id -u; ls . 2>&1 >/dev/null | grep -c denied") == "/priv\n1000\n1\n"
+
+
 def test_cwd_absent_from_config_is_refused(pyrun, bundle):
     b = bundle()
     del b.process["cwd"]
