@@ -32,6 +32,9 @@ def process_config(config, opts, command):
     if opts.cwd:
         process["cwd"] = opts.cwd
     if opts.env:
+        for entry in opts.env:
+            if not entry.partition("=")[0] or "=" not in entry:   # as config.json's process.env
+                raise UsageError(f'invalid environment variable: "{entry}" (KEY=value expected)')
         process["env"] = list(process.get("env") or []) + list(opts.env)
     if opts.user:
         uid, _, gid = opts.user.partition(":")

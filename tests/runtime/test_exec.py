@@ -90,6 +90,14 @@ def test_exec_options(pyrun, running):
     assert out[:5] == ["1000", "1000", "1000 5", "/tmp", "bar"]
 
 
+def test_exec_env_without_a_name_and_value_is_refused_as_runc(pyrun, running):
+    """--env takes KEY=value, as config.json's process.env: runc exits 255 and runs nothing."""
+    for entry in ("NOEQ", "=x"):
+        proc = pyrun("exec", "--env", entry, running, "sh", "-c", "echo ran", check=False)
+        assert (proc.returncode, proc.stdout) == (255, "")
+        assert f'invalid environment variable: "{entry}"' in proc.stderr
+
+
 def test_exec_process_file(pyrun, running, tmp_path):
     import json
     process = {"args": ["sh", "-c", "echo $X; id -u"], "env": ["X=from-file", "PATH=/bin"], "cwd": "/",
