@@ -22,7 +22,7 @@ MOUNT_FLAG_OPTIONS = (
     "ro", "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "sync", "async", "dirsync",
     "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "bind", "rbind",
     "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
-    "symfollow", "nosymfollow", "silent", "loud",
+    "symfollow", "nosymfollow", "silent", "loud", "acl", "noacl", "iversion", "noiversion",
 )
 # ...propagation types...
 MOUNT_PROPAGATION_OPTIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave",
@@ -33,7 +33,9 @@ MOUNT_RECURSIVE_OPTIONS = (
     "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime",
     "rnosymfollow", "rsymfollow",
 )
-MOUNT_OPTIONS = MOUNT_FLAG_OPTIONS + MOUNT_PROPAGATION_OPTIONS + MOUNT_RECURSIVE_OPTIONS
+# ...and pyrun's own: a tmpfs filled with what it covers, idmapped binds.
+MOUNT_EXTENSION_OPTIONS = ("tmpcopyup", "idmap", "ridmap")
+MOUNT_OPTIONS = MOUNT_FLAG_OPTIONS + MOUNT_PROPAGATION_OPTIONS + MOUNT_RECURSIVE_OPTIONS + MOUNT_EXTENSION_OPTIONS
 
 # Capabilities by number, 0 (CAP_CHOWN) to 40 (CAP_CHECKPOINT_RESTORE).
 CAPABILITIES = CAP_NAMES

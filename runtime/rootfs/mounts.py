@@ -35,6 +35,8 @@ FLAGS = {
     "lazytime": (False, linux.MS_LAZYTIME), "nolazytime": (True, linux.MS_LAZYTIME),
     "symfollow": (True, linux.MS_NOSYMFOLLOW), "nosymfollow": (False, linux.MS_NOSYMFOLLOW),
     "silent": (False, linux.MS_SILENT), "loud": (True, linux.MS_SILENT),
+    "acl": (False, linux.MS_POSIXACL), "noacl": (True, linux.MS_POSIXACL),
+    "iversion": (False, linux.MS_I_VERSION), "noiversion": (True, linux.MS_I_VERSION),
 }
 
 PROPAGATION = {

@@ -550,6 +550,16 @@ def test_atime_and_other_flag_options(pyrun, bundle):
     assert not {"ro", "nosuid"} & mount_at(infos, "/w").options
 
 
+def test_acl_and_iversion_are_flags_not_data_as_runc(pyrun, runc, bundle):
+    """runc takes acl/noacl (MS_POSIXACL) and iversion/noiversion (MS_I_VERSION) as flags; as
+    filesystem data tmpfs refuses them (EINVAL)."""
+    b = bundle()
+    b.add_mount("/a", "tmpfs", "tmpfs", ["acl", "iversion", "size=1m"])
+    b.add_mount("/n", "tmpfs", "tmpfs", ["noacl", "noiversion", "size=1m"])
+    script = "grep -c -E ' /(a|n) ' /proc/self/mountinfo"
+    assert out(pyrun, b, script) == out(runc, b, script) == "2\n"
+
+
 def test_tmpcopyup_keeps_the_mode_option(pyrun, bundle):
     """podman --tmpfs /data:mode=1777 sends [mode=1777, tmpcopyup] for a /data the image lacks."""
     b = bundle()
