@@ -5,10 +5,11 @@ is killed, the cgroup and the state directory removed. Nothing of a failed creat
 """
 
 import os
+import stat
 import time
 
 from runtime import linux, namespaces, state
-from runtime.errors import ConfigError, PyrunError, SetupError
+from runtime.errors import ConfigError, PyrunError, SetupError, strerror_text
 from runtime.process import spawn, sync
 
 
@@ -45,8 +46,13 @@ def resolve_rootfs(bundle, config):
         raise ConfigError("config.json: root.path: is required")
     rootfs = path if path.startswith("/") else os.path.join(bundle, path)
     rootfs = os.path.realpath(rootfs)
-    if not os.path.isdir(rootfs):
-        raise ConfigError(f"config.json: root.path: rootfs ({rootfs}) does not exist")
+    # runc's words: engines read "no such file or directory" (podman: exit 127, "not found")
+    try:
+        is_dir = stat.S_ISDIR(os.stat(rootfs).st_mode)
+    except OSError as err:
+        raise ConfigError(f"config.json: root.path: invalid rootfs: stat {rootfs}: {strerror_text(err)}") from None
+    if not is_dir:
+        raise ConfigError(f"config.json: root.path: invalid rootfs: {rootfs}: not a directory")
     return rootfs
 
 

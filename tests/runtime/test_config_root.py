@@ -45,7 +45,11 @@ def test_absolute_root_path_outside_the_bundle(pyrun, bundle, tmp_path):
 def test_missing_root_path_is_a_clear_error(pyrun, bundle):
     b = bundle()
     b.config["root"]["path"] = "no-such-rootfs"
-    assert "no-such-rootfs" in failed(pyrun, b).stderr
+    # runc's words: podman reads "no such file or directory" as "not found"
+    assert f"invalid rootfs: stat {b.path}/no-such-rootfs: no such file or directory" in failed(pyrun, b).stderr
+    open(os.path.join(b.path, "a-file"), "w").close()
+    b.config["root"]["path"] = "a-file"
+    assert f"invalid rootfs: {b.path}/a-file: not a directory" in failed(pyrun, b).stderr
 
 
 def test_readonly_root(pyrun, bundle):
