@@ -56,6 +56,7 @@ USAGE_CASES = [
     ["create", "--preserve-fds", "99999999999999999999", "c"], ["events", "--interval", "5", "x"],
     ["update", "--pids-limit", "x", "x"], ["update", "--blkio-weight", "ten", "x"],
     ["--log-format", "xml", "state", "x"], ["state", "--root", "/tmp", "x"],
+    ["--log", "/nonexistent-dir/x", "list", "-q"],
 ]
 
 
