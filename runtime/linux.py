@@ -205,6 +205,21 @@ def clone3_fork(flags, cgroup_fd=None):
     return pid
 
 
+def wipe_command_line_and_environ(title):
+    """Overwrite this process's original argv and environment strings, which /proc/PID/cmdline
+    and /proc/PID/environ show (the runtime's command line and its caller's environment, in a
+    fork of it): argv becomes title (NUL-separated words), the environment zeros. Python keeps
+    its own copies (sys.argv, os.environ); libc's environ entries read as empty strings."""
+    with open("/proc/self/stat", "rb") as f:
+        fields = f.read().rpartition(b")")[2].split()
+    # fields 48-51 of proc(5) (state, field 3, is fields[0]): arg_start, arg_end, env_start, env_end
+    arg_start, arg_end, env_start, env_end = (int(v) for v in fields[45:49])
+    title = title[:max(arg_end - arg_start - 1, 0)]
+    ctypes.memset(arg_start, 0, arg_end - arg_start)
+    ctypes.memmove(arg_start, title, len(title))
+    ctypes.memset(env_start, 0, env_end - env_start)
+
+
 def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
     return _check(_libc.prctl(option, ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
                               ctypes.c_ulong(arg4), ctypes.c_ulong(arg5)), f"prctl {option}")

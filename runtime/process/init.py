@@ -13,7 +13,7 @@ import stat
 
 from runtime import linux, network, rootfs, state
 from runtime.cgroups.common import own_cgroups
-from runtime.errors import PyrunError, SetupError
+from runtime.errors import PyrunError, SetupError, strerror_text
 from runtime.process import setup, sync
 from runtime.rootfs import cgroupfs
 
@@ -39,6 +39,9 @@ def _init(plan, chan):
     # Until execve this process runs the host's interpreter: keep its /proc entries from the
     # container's processes (CVE-2019-5736 family), and start from default signal handling.
     linux.prctl(linux.PR_SET_DUMPABLE, 0)
+    # /proc/1/cmdline and environ would show the runtime's command line and its caller's
+    # environment (secrets, host paths) to the container until execve: runc's init has "runc init"
+    linux.wipe_command_line_and_environ(b"pyrun\0init")
     setup.reset_signals()
     # /proc is still the host's here: its "self" is our pid as the host (and hooks) know it.
     host_pid = int(os.readlink("/proc/self"))
@@ -56,7 +59,6 @@ def _init(plan, chan):
     if lin.get("sysctl"):
         from runtime import procfs  # noqa: F401  (the sysctls are written after pivot_root)
     from runtime.process import sched  # noqa: F401
-    state_dir = plan.state_dir_fd
     null_stdio = [fd for fd in (0, 1, 2) if _is_dev_null(fd)]
 
     in_user_ns = "user" in plan.ns.new or plan.ns.has("user")
@@ -99,13 +101,14 @@ def _init(plan, chan):
     setup.exit_on_fatal_signals()   # before seccomp, which may not allow rt_sigaction
     path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd, host_pid))
 
+    fifo_path = _exec_fifo_path(plan.exec_fifo_fd)
     chan.send("ready", pid=host_pid)
     chan.close()
     # Blocks until `pyrun start` opens the fifo for reading. The byte written tells start how it
     # went: "0" once the startContainer hooks passed, "1" and the error if one failed (start
     # then fails and the container stops, as the runtime-spec requires).
-    fifo = os.open("exec.fifo", os.O_WRONLY | os.O_CLOEXEC, dir_fd=state_dir)
-    os.close(state_dir)
+    fifo = os.open(fifo_path, os.O_WRONLY | os.O_CLOEXEC)
+    os.close(plan.exec_fifo_fd)
     if hook_cfg.get("startContainer"):
         try:
             hooks.run("startContainer", hook_cfg["startContainer"], plan.hook_state("created", host_pid))
@@ -115,6 +118,19 @@ def _init(plan, chan):
     os.write(fifo, b"0")
     os.close(fifo)
     setup.exec_final(prepared, path, plan.preserve_fds)
+
+
+def _exec_fifo_path(path_fd):
+    """Where the exec fifo is reopened for writing from its O_PATH fd: through the container's
+    /proc, as runc's init does (the host's state directory is out of reach after pivot_root).
+    Checked before "ready", so that a container without a procfs at /proc fails create."""
+    path = f"/proc/self/fd/{path_fd}"
+    try:
+        os.stat(path)
+    except OSError as err:
+        raise SetupError(f"reach the exec fifo through {path} (the container needs a procfs at /proc, "
+                         f"as with runc): {strerror_text(err)}") from None
+    return path
 
 
 def _idmapped_tree(chan, index, host_pid):

@@ -29,8 +29,10 @@ class Plan:
         self.preserve_fds = preserve_fds
         self.created = created
         self.cgroup = cgroup    # the namespace child joins it before anything else
-        # Opened here, as the host's root: in a user namespace the init could not open it.
-        self.state_dir_fd = os.open(state_dir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        # Opened here, as the host's root: in a user namespace the init could not open it. The
+        # fifo, not its directory: a directory fd held in the container is a way out of it
+        # (chdir through /proc/self/fd, or /proc/1/fd for a process with CAP_SYS_PTRACE).
+        self.exec_fifo_fd = os.open(os.path.join(state_dir, state.EXEC_FIFO), os.O_PATH | os.O_CLOEXEC)
         hook_cfg = config.get("hooks") or {}
         self.runtime_hooks = bool(hook_cfg.get("prestart") or hook_cfg.get("createRuntime"))
 
@@ -125,7 +127,7 @@ def create(g, container_id, bundle, config, pid_file=None, console_socket=None, 
         if is_init:
             init_pid = child_pid
         child_end.close()
-        os.close(plan.state_dir_fd)
+        os.close(plan.exec_fifo_fd)
         ns.close()
         if console_sock is not None and console_socket is not None:
             console_sock.close()
@@ -305,7 +307,9 @@ def write_pid_file(path, pid):
     """The bare pid, no newline (containerd parses it with Atoi), replaced atomically."""
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    # O_EXCL|O_NOFOLLOW: a symlink planted at the temporary name (in a directory a container can
+    # write, say) would have the pid written through it and then become the pid file (runc: EEXIST)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
         os.write(fd, str(pid).encode())
     finally:

@@ -233,6 +233,15 @@ def _chdir(cwd, retry_as_user):
         if retry_as_user and isinstance(err, PermissionError):
             return False
         raise SetupError(f'chdir to cwd ("{cwd}") set in config.json failed: {strerror_text(err)}') from None
+    # A cwd like /proc/self/fd/N follows whatever fd the process holds, maybe a host directory
+    # (CVE-2024-21626): outside the root, the kernel's getcwd says "(unreachable)" and libc ENOENT.
+    try:
+        reached = os.getcwd()
+    except OSError:
+        reached = ""
+    if not reached.startswith("/"):
+        raise SetupError("current working directory is outside of container mount namespace root -- "
+                         "possible container breakout detected")   # runc's words
     return True
 
 

@@ -11,6 +11,19 @@ import os
 from runtime import linux
 
 
+def close_inherited_fds(first):
+    """Close every fd >= first: what the caller left open (create's and exec's first step).
+
+    The container's processes are forks of this one and would hold them until their execve:
+    a host directory among them is a way out of the container, as process.cwd /proc/self/fd/N
+    or, for a process given CAP_SYS_PTRACE, through /proc/PID/fd (CVE-2024-21626). runc's
+    children never get them (Go passes a child only the fds it names)."""
+    try:
+        linux.close_range(first)
+    except OSError:   # before Linux 5.9
+        os.closerange(first, os.sysconf("SC_OPEN_MAX"))
+
+
 def start_child(manager, flags=0):
     """Fork, through clone3 where that helps: with namespace flags the child starts in new
     namespaces, and on cgroup2 in manager's cgroup (CLONE_INTO_CGROUP: joining it later costs an

@@ -53,6 +53,8 @@ def run_child(plan, chan, cgroup=None):
         # Before joining: the tenant forked below is in the container's pid namespace from its
         # first instruction, and inherits this (runc's children are non-dumpable from birth)
         linux.prctl(linux.PR_SET_DUMPABLE, 0)
+        # The tenant's /proc/PID/cmdline and environ in the container: not the caller's (see init)
+        linux.wipe_command_line_and_environ(b"pyrun\0init")
         namespaces.join(namespaces.Plan(set(), plan.ns_fds))
         pid = os.fork()
         if pid == 0:
