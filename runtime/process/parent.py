@@ -308,8 +308,15 @@ def write_pid_file(path, pid):
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
     # O_EXCL|O_NOFOLLOW: a symlink planted at the temporary name (in a directory a container can
-    # write, say) would have the pid written through it and then become the pid file (runc: EEXIST)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    # write, say) would have the pid written through it and then become the pid file. Whatever is
+    # there (that, or the leftover of a killed pyrun) is unlinked, never followed, and the
+    # exclusive create tried once more; runc fails on it instead ("file exists").
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, 0o644)
     try:
         os.write(fd, str(pid).encode())
     finally:

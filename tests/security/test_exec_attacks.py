@@ -188,7 +188,8 @@ def test_exec_does_not_take_the_callers_environment(pyrun, make_bundle):
 def test_exec_pid_file_does_not_write_through_a_symlink(pyrun, runc, make_bundle, tmp_path):
     # Whoever can write the pid file's directory (a volume the container shares) plants a symlink
     # at the temporary name: root must not write through it, nor leave the pid file as that link.
-    # The temporary file is made O_EXCL|O_NOFOLLOW; runc too fails ("file exists").
+    # The temporary file is made O_EXCL|O_NOFOLLOW (runc fails there, "file exists"); pyrun
+    # unlinks what is in the way, without following it, and writes the real pid file.
     for rt in (runc, pyrun):
         cid, _ = _running(rt, make_bundle)
         shared = tmp_path / f"shared-{os.path.basename(rt.binary)}"
@@ -200,3 +201,7 @@ def test_exec_pid_file_does_not_write_through_a_symlink(pyrun, runc, make_bundle
         rt("exec", "-d", "--pid-file", str(shared / "pid"), cid, "sleep", "5", check=False)
         assert victim.read_text() == "precious host file\n", f"{rt.binary} wrote through the symlink"
         assert not (shared / "pid").is_symlink(), f"{rt.binary}: the pid file is the planted symlink"
+        if rt is pyrun:
+            pid = (shared / "pid").read_text()
+            assert pid.isdigit() and os.path.exists(f"/proc/{pid}"), pid
+            assert not os.path.lexists(shared / ".pid.tmp")
