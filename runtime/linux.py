@@ -208,15 +208,18 @@ def clone3_fork(flags, cgroup_fd=None):
 def wipe_command_line_and_environ(title):
     """Overwrite this process's original argv and environment strings, which /proc/PID/cmdline
     and /proc/PID/environ show (the runtime's command line and its caller's environment, in a
-    fork of it): argv becomes title (NUL-separated words), the environment zeros. Python keeps
-    its own copies (sys.argv, os.environ); libc's environ entries read as empty strings."""
+    fork of it): the command line becomes title, the environment zeros. Python keeps its own
+    copies (sys.argv, os.environ); libc's environ entries read as empty strings."""
     with open("/proc/self/stat", "rb") as f:
         fields = f.read().rpartition(b")")[2].split()
     # fields 48-51 of proc(5) (state, field 3, is fields[0]): arg_start, arg_end, env_start, env_end
     arg_start, arg_end, env_start, env_end = (int(v) for v in fields[45:49])
-    title = title[:max(arg_end - arg_start - 1, 0)]
-    ctypes.memset(arg_start, 0, arg_end - arg_start)
-    ctypes.memmove(arg_start, title, len(title))
+    size = arg_end - arg_start
+    title = title[:max(size - 1, 0)] + b"\0"
+    # The rest is filled, not zeroed: with a last byte that is not NUL the kernel reads the area
+    # as a set title, up to its first NUL (setproctitle's rule), instead of as many empty args.
+    ctypes.memset(arg_start, 0x20, size)
+    ctypes.memmove(arg_start, title, min(len(title), size))
     ctypes.memset(env_start, 0, env_end - env_start)
 
 

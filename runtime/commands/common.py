@@ -42,8 +42,6 @@ def create_from_options(g, opts, container_id, foreground=False):
     from runtime import sealed_exe
     sealed_exe.ensure()   # the init is a fork of this process: see the module
     count, extra_env = preserve_fds(opts, os.environ)
-    from runtime.process import spawn
-    spawn.close_inherited_fds(3 + count)
     if extra_env:
         config["process"]["env"] = list(config["process"].get("env") or []) + extra_env
     if not opts.no_new_keyring:

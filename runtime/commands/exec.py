@@ -55,7 +55,5 @@ def _exec(g, opts, args):
     # the exec's process is a fork of this one (see the module); before --process is read: a
     # re-execution would find a pipe's content gone
     sealed_exe.ensure()
-    from runtime.process import spawn
-    spawn.close_inherited_fds(3 + opts.preserve_fds)
     process = exec_parent.process_config(record.config, opts, command)
     return exec_parent.execute(g, record, process, opts)

@@ -11,7 +11,7 @@ the init directly in its new namespaces, the user namespace included (run_cloned
 import os
 
 from runtime import linux, namespaces
-from runtime.process import init
+from runtime.process import init, spawn
 
 
 def run(plan, chan):
@@ -29,6 +29,8 @@ def run_cloned_init(plan, chan):
     no time namespace) and, on cgroup2, in its cgroup: what is left of this child's work - the v1
     hierarchies' join, a new user namespace's id maps - then the init. Never returns."""
     try:
+        # Alone in its new pid namespace: nothing can look at it before this.
+        spawn.close_fds_except(init.needed_fds(plan, chan))
         if plan.cgroup is not None:
             # Before becoming the user namespace's root: v1 takes a task only from the host's root.
             plan.cgroup.join_self()
@@ -70,6 +72,8 @@ def _child(plan, chan):
         linux.unshare(flags)
     if "time" in ns.new:
         _set_time_offsets((plan.config.get("linux") or {}).get("timeOffsets") or {})
+    # The init forked below may share a pid namespace with others: it must start with nothing.
+    spawn.close_fds_except(init.needed_fds(plan, chan))
     pid = os.fork()
     if pid == 0:
         init.run(plan, chan)

@@ -175,7 +175,11 @@ def execute(g, record, process, opts):
         parent_end.close()
     if opts.pid_file:
         from runtime.process.parent import write_pid_file
-        write_pid_file(opts.pid_file, pid)
+        try:
+            write_pid_file(opts.pid_file, pid)
+        except BaseException:
+            spawn.kill_and_reap(pid)   # runc's rule: no process nobody can find
+            raise
     if opts.detach:
         return 0
     if master is not None:

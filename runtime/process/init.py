@@ -18,6 +18,15 @@ from runtime.process import setup, sync
 from runtime.rootfs import cgroupfs
 
 
+def needed_fds(plan, chan):
+    """The fds the init starts with (runtime/process/spawn.close_fds_except closes the rest):
+    stdio, --preserve-fds (and LISTEN_FDS), the sync channel, the exec fifo, the console socket."""
+    fds = [0, 1, 2, *range(3, 3 + plan.preserve_fds), chan.fileno(), plan.exec_fifo_fd]
+    if plan.console_sock is not None:
+        fds.append(plan.console_sock.fileno())
+    return fds
+
+
 def run(plan, chan):
     """Entry point in the forked init; never returns."""
     try:
@@ -41,7 +50,7 @@ def _init(plan, chan):
     linux.prctl(linux.PR_SET_DUMPABLE, 0)
     # /proc/1/cmdline and environ would show the runtime's command line and its caller's
     # environment (secrets, host paths) to the container until execve: runc's init has "runc init"
-    linux.wipe_command_line_and_environ(b"pyrun\0init")
+    linux.wipe_command_line_and_environ(b"pyrun init")
     setup.reset_signals()
     # /proc is still the host's here: its "self" is our pid as the host (and hooks) know it.
     host_pid = int(os.readlink("/proc/self"))
@@ -98,16 +107,18 @@ def _init(plan, chan):
     # we are still root: in a user namespace we could not raise the one nor lower the other.
     chan.send("limits", pid=host_pid)
     chan.expect("continue")
+    fifo_path = _exec_fifo_path(plan.exec_fifo_fd)   # while still root, before seccomp
     setup.exit_on_fatal_signals()   # before seccomp, which may not allow rt_sigaction
     path = setup.lock_down(prepared, lin, lambda fd: _send_notify_fd(chan, fd, host_pid))
 
-    fifo_path = _exec_fifo_path(plan.exec_fifo_fd)
     chan.send("ready", pid=host_pid)
     chan.close()
     # Blocks until `pyrun start` opens the fifo for reading. The byte written tells start how it
     # went: "0" once the startContainer hooks passed, "1" and the error if one failed (start
     # then fails and the container stops, as the runtime-spec requires).
     fifo = os.open(fifo_path, os.O_WRONLY | os.O_CLOEXEC)
+    if not _same_file(os.fstat(fifo), os.fstat(plan.exec_fifo_fd)):
+        os._exit(1)   # cannot happen while /proc is the procfs checked above; never write elsewhere
     os.close(plan.exec_fifo_fd)
     if hook_cfg.get("startContainer"):
         try:
@@ -123,14 +134,27 @@ def _init(plan, chan):
 def _exec_fifo_path(path_fd):
     """Where the exec fifo is reopened for writing from its O_PATH fd: through the container's
     /proc, as runc's init does (the host's state directory is out of reach after pivot_root).
-    Checked before "ready", so that a container without a procfs at /proc fails create."""
+    Checked before "ready", so that a container without a procfs at /proc fails create, and an
+    image's own /proc/self/fd/N files (no procfs mounted there) are never taken for the fifo."""
     path = f"/proc/self/fd/{path_fd}"
     try:
-        os.stat(path)
+        proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            on_procfs = linux.fs_type(proc) == linux.PROC_SUPER_MAGIC and os.fstat(proc).st_ino == 1
+        finally:
+            os.close(proc)
+        found = os.stat(path)
     except OSError as err:
         raise SetupError(f"reach the exec fifo through {path} (the container needs a procfs at /proc, "
                          f"as with runc): {strerror_text(err)}") from None
+    if not on_procfs or not _same_file(found, os.fstat(path_fd)):
+        raise SetupError(f"reach the exec fifo through {path}: /proc is not a procfs root (the container "
+                         f"needs one at /proc, as with runc)")
     return path
+
+
+def _same_file(a, b):
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) and stat.S_ISFIFO(a.st_mode)
 
 
 def _idmapped_tree(chan, index, host_pid):

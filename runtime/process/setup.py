@@ -237,8 +237,10 @@ def _chdir(cwd, retry_as_user):
     # (CVE-2024-21626): outside the root, the kernel's getcwd says "(unreachable)" and libc ENOENT.
     try:
         reached = os.getcwd()
-    except OSError:
+    except FileNotFoundError:
         reached = ""
+    except OSError as err:
+        raise SetupError(f"failed to verify if current working directory is safe: {strerror_text(err)}") from None
     if not reached.startswith("/"):
         raise SetupError("current working directory is outside of container mount namespace root -- "
                          "possible container breakout detected")   # runc's words

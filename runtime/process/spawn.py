@@ -11,17 +11,23 @@ import os
 from runtime import linux
 
 
-def close_inherited_fds(first):
-    """Close every fd >= first: what the caller left open (create's and exec's first step).
+def close_fds_except(keep):
+    """Close every fd but those in keep: called by a fork of the runtime before it is in the
+    container's pid namespace (or is alone there), so that it never holds what the runtime's
+    caller left open, nor the runtime's own files.
 
-    The container's processes are forks of this one and would hold them until their execve:
-    a host directory among them is a way out of the container, as process.cwd /proc/self/fd/N
-    or, for a process given CAP_SYS_PTRACE, through /proc/PID/fd (CVE-2024-21626). runc's
-    children never get them (Go passes a child only the fds it names)."""
-    try:
-        linux.close_range(first)
-    except OSError:   # before Linux 5.9
-        os.closerange(first, os.sysconf("SC_OPEN_MAX"))
+    Those would be the container's until execve: a host directory among them is a way out, as
+    process.cwd /proc/self/fd/N or, for a process given CAP_SYS_PTRACE, through /proc/PID/fd
+    (CVE-2024-21626). runc's children never get them (Go passes a child only the fds it names).
+    The runtime itself keeps its own, as runc does (`--process /dev/fd/3`, `--log /dev/fd/4`)."""
+    first = 0
+    for fd in sorted(set(keep)) + [0x7FFFFFFF]:
+        if fd > first:
+            try:
+                linux.close_range(first, fd - 1)
+            except OSError:   # before Linux 5.9
+                os.closerange(first, min(fd, os.sysconf("SC_OPEN_MAX")))
+        first = fd + 1
 
 
 def start_child(manager, flags=0):

@@ -13,7 +13,7 @@ not.
 import os
 
 from runtime import linux, namespaces
-from runtime.process import setup
+from runtime.process import setup, spawn
 
 
 def container_namespaces(pid):
@@ -54,8 +54,12 @@ def run_child(plan, chan, cgroup=None):
         # first instruction, and inherits this (runc's children are non-dumpable from birth)
         linux.prctl(linux.PR_SET_DUMPABLE, 0)
         # The tenant's /proc/PID/cmdline and environ in the container: not the caller's (see init)
-        linux.wipe_command_line_and_environ(b"pyrun\0init")
+        linux.wipe_command_line_and_environ(b"pyrun init")
         namespaces.join(namespaces.Plan(set(), plan.ns_fds))
+        # Still outside the container's pid namespace: the tenant forked below holds nothing of
+        # the runtime's or its caller's beyond stdio, --preserve-fds, the channel and the console.
+        spawn.close_fds_except([0, 1, 2, *range(3, 3 + plan.preserve_fds), chan.fileno(),
+                                *([plan.console_sock.fileno()] if plan.console_sock is not None else [])])
         pid = os.fork()
         if pid == 0:
             _tenant(plan, prepared, chan)

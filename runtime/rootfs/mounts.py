@@ -190,12 +190,25 @@ def check_proc_destination(spec, rootfs):
     resolved = paths.secure_join(rootfs, spec.destination)
     inside = "/" + resolved[len(rootfs.rstrip("/")):].lstrip("/")
     if inside == "/proc":
-        if spec.type != "proc" and not spec.is_bind:
+        if spec.type != "proc" and not (spec.is_bind and _is_procfs(spec.source)):
             raise ConfigError(f"config.json: mount {spec.destination}: only a proc filesystem may be "
-                              f"mounted on /proc (type {spec.type!r})")
+                              f"mounted on /proc (type {spec.type!r}, source {spec.source!r})")
     elif inside.startswith("/proc/") and inside not in _PROC_ALLOWED:
         raise ConfigError(f"config.json: mount {spec.destination}: {inside} is inside /proc and cannot "
                           f"be mounted over")
+
+
+def _is_procfs(path):
+    """A bind onto /proc must bring a procfs (the host's /proc, for a container sharing its pid
+    namespace), as runc checks: any other directory there would stand in for the container's."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return linux.fs_type(fd) == linux.PROC_SUPER_MAGIC
+    finally:
+        os.close(fd)
 
 
 def _refuse_procfs_target(fd, spec, target, rootfs):
@@ -236,6 +249,12 @@ def mount_entry(spec, rootfs, cgroup_mounter=None, tree=None):
     if spec.type == "cgroup" or spec.type == "cgroup2":
         if cgroup_mounter is None:
             raise SetupError(f"mount {spec.destination}: cgroup mounts need the cgroup manager")
+        target = paths.make_target(rootfs, spec.destination, True)
+        fd = paths.open_checked(rootfs, target)
+        try:
+            _refuse_procfs_target(fd, spec, target, rootfs)
+        finally:
+            os.close(fd)
         cgroup_mounter(spec, rootfs)
         return
     if spec.is_bind:
@@ -317,8 +336,8 @@ def _copy_tree(src_fd, dst):
     Everything is read relative to src_fd: by path it would be the tmpfs now on top.
 
     The copy stays on the covered directory's mount: a mount below it (an earlier bind, or a
-    procfs or sysfs reached through a symlinked destination) leaves an empty directory and
-    nothing of its contents. It reads as the container's still privileged root, before the
+    procfs or sysfs reached through a symlinked destination) leaves its name, an empty directory
+    or file, and nothing of its contents. It reads as the container's still privileged root, before the
     masked paths exist: /proc/timer_list or /proc/kcore would have landed in the tmpfs, readable."""
     for name in os.listdir(src_fd):
         st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
@@ -335,23 +354,12 @@ def _copy_tree(src_fd, dst):
                     os.close(sub)
         elif stat.S_ISREG(st.st_mode):
             fin = _open_on_this_mount(src_fd, name, os.O_RDONLY)
-            if fin is None:
-                continue
-            try:
-                fout = os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-                try:
-                    while os.sendfile(fout, fin, None, 1 << 20):
-                        pass
-                finally:
-                    os.close(fout)
-            finally:
-                os.close(fin)
+            if fin is None:   # a mount point: its name stays, empty, as a directory's does
+                os.close(os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+            else:
+                _copy_file(fin, d)
         elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
-            node = _open_on_this_mount(src_fd, name, os.O_PATH)
-            if node is None:
-                continue
-            os.close(node)
-            os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
+            os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)   # made anew: nothing is read
         else:
             continue  # sockets do not survive a copy
         os.lchown(d, st.st_uid, st.st_gid)
@@ -359,6 +367,19 @@ def _copy_tree(src_fd, dst):
             os.chmod(d, stat.S_IMODE(st.st_mode))
     # The tmpfs root itself keeps what the mount gave it: mode= if any, else the covered
     # directory's mode (see _with_existing_mode), as runc.
+
+
+def _copy_file(fin, dst):
+    """Copy the open file fin into a new file dst, then close fin."""
+    try:
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            while os.sendfile(fout, fin, None, 1 << 20):
+                pass
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
 
 
 def _open_on_this_mount(dir_fd, name, flags):

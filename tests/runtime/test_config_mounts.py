@@ -436,6 +436,19 @@ def test_only_proc_goes_on_proc(pyrun, bundle):
     assert "only a proc filesystem" in failed(pyrun, b).stderr
 
 
+def test_a_bind_on_proc_must_bring_a_procfs_as_runc(pyrun, runc, bundle, tmp_path):
+    """runc's checkProcMount: a bind onto /proc only of a procfs (the host's /proc, the rootless
+    --pid=host shape); any other directory there would stand in for the container's /proc."""
+    b = bundle()
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/proc"]
+    b.add_mount("/proc", "bind", str(tmp_path), ["rbind"])
+    assert "only a proc filesystem" in failed(pyrun, b).stderr
+    assert failed(runc, b).returncode != 0
+    b.config["mounts"][-1]["source"] = "/proc"
+    script = "test -e /proc/1/stat && echo proc"
+    assert out(pyrun, b, script) == out(runc, b, script) == "proc\n"
+
+
 def test_tmpcopyup_fills_the_tmpfs_with_what_it_covers(pyrun, bundle):
     b = bundle()
     base = os.path.join(b.rootfs, "seeded")
