@@ -72,7 +72,9 @@ def _child(plan, chan):
         linux.unshare(flags)
     if "time" in ns.new:
         _set_time_offsets((plan.config.get("linux") or {}).get("timeOffsets") or {})
-    # The init forked below may share a pid namespace with others: it must start with nothing.
+    # The init forked below may share a pid namespace with others: it must start with nothing,
+    # and non-dumpable (runc's init is from birth).
+    linux.prctl(linux.PR_SET_DUMPABLE, 0)
     spawn.close_fds_except(init.needed_fds(plan, chan))
     pid = os.fork()
     if pid == 0:

@@ -199,14 +199,14 @@ def check_proc_destination(spec, rootfs):
 
 
 def _is_procfs(path):
-    """A bind onto /proc must bring a procfs (the host's /proc, for a container sharing its pid
-    namespace), as runc checks: any other directory there would stand in for the container's."""
+    """A bind onto /proc must bring the root of a procfs (the host's /proc, for a container sharing
+    its pid namespace), as runc checks: anything else there would stand in for the container's."""
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
         return False
     try:
-        return linux.fs_type(fd) == linux.PROC_SUPER_MAGIC
+        return linux.fs_type(fd) == linux.PROC_SUPER_MAGIC and os.fstat(fd).st_ino == 1   # its root
     finally:
         os.close(fd)
 
@@ -347,21 +347,27 @@ def _copy_tree(src_fd, dst):
         elif stat.S_ISDIR(st.st_mode):
             os.mkdir(d, 0o700)
             sub = _open_on_this_mount(src_fd, name, os.O_RDONLY | os.O_DIRECTORY)
-            if sub is not None:
-                try:
-                    _copy_tree(sub, d)
-                finally:
-                    os.close(sub)
-        elif stat.S_ISREG(st.st_mode):
-            fin = _open_on_this_mount(src_fd, name, os.O_RDONLY)
-            if fin is None:   # a mount point: its name stays, empty, as a directory's does
-                os.close(os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-            else:
+            if sub is None:
+                os.chmod(d, 0o755)   # a mount point: an empty directory, nothing of what is mounted
+                continue
+            try:
+                _copy_tree(sub, d)
+            finally:
+                os.close(sub)
+        elif not stat.S_ISSOCK(st.st_mode):   # sockets do not survive a copy
+            # st is what is mounted on the name, if anything is: looked at only once the name is
+            # known to be no mount point (a device bound on a file would be remade here).
+            fin = _open_on_this_mount(src_fd, name, os.O_RDONLY if stat.S_ISREG(st.st_mode) else os.O_PATH)
+            if fin is None:   # a mount point: its name stays, an empty file
+                os.close(os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644))
+                continue
+            if stat.S_ISREG(st.st_mode):
                 _copy_file(fin, d)
-        elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
-            os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)   # made anew: nothing is read
+            else:
+                os.close(fin)
+                os.mknod(d, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)   # made anew: nothing is read
         else:
-            continue  # sockets do not survive a copy
+            continue
         os.lchown(d, st.st_uid, st.st_gid)
         if not stat.S_ISLNK(st.st_mode):
             os.chmod(d, stat.S_IMODE(st.st_mode))

@@ -125,3 +125,23 @@ def test_tmpcopyup_keeps_the_name_of_a_file_mount_point(pyrun, runc, make_bundle
                                         "options": ["tmpcopyup"]})
         proc = _run(rt, bundle)
         assert proc.stdout.split() == ["f", "g"], f"{rt.binary}: {proc.stdout!r}"
+
+
+def test_tmpcopyup_does_not_remake_what_is_mounted_on_a_name(pyrun, make_bundle, tmp_path):
+    """A device bound on a file of the image, below a tmpcopyup directory: the tmpfs gets an
+    empty file of that name, not the device node, nor the mounted file's owner and mode."""
+    secret = tmp_path / "secret"
+    secret.write_text("host\n")
+    os.chmod(secret, 0o640)
+    os.chown(secret, 0, 42)
+    bundle = make_bundle(args=["sh", "-c", "ls -ln /data | tr -s ' ' | cut -d' ' -f1,3,4,5,9"])
+    os.makedirs(os.path.join(bundle.rootfs, "data"))
+    for name in ("kmsg", "secret"):
+        open(os.path.join(bundle.rootfs, "data", name), "w").close()
+    bundle.config["mounts"] += [
+        {"destination": "/data/kmsg", "type": "bind", "source": "/dev/kmsg", "options": ["bind"]},
+        {"destination": "/data/secret", "type": "bind", "source": str(secret), "options": ["bind"]},
+        {"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]
+    proc = _run(pyrun, bundle)
+    assert proc.stdout.split("\n")[1:3] == ["-rw-r--r-- 0 0 0 kmsg", "-rw-r--r-- 0 0 0 secret"], \
+        proc.stdout + proc.stderr
