@@ -29,7 +29,8 @@ def run_cloned_init(plan, chan):
     no time namespace) and, on cgroup2, in its cgroup: what is left of this child's work - the v1
     hierarchies' join, a new user namespace's id maps - then the init. Never returns."""
     try:
-        # Alone in its new pid namespace: nothing can look at it before this.
+        # First: nothing of a container can see this process yet (it is alone in a new pid
+        # namespace, or in the host's).
         spawn.close_fds_except(init.needed_fds(plan, chan))
         if plan.cgroup is not None:
             # Before becoming the user namespace's root: v1 takes a task only from the host's root.
