@@ -40,6 +40,7 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
     if not made_dir and (not os.path.isdir(bundle) or os.listdir(bundle)):
         raise ImageError(f"bundle {bundle} already exists and is not an empty directory")
     os.makedirs(bundle, exist_ok=True)
+    _close_to_others(bundle, opts)
     rootfs = os.path.join(bundle, "rootfs")
     try:
         if overlay:
@@ -62,6 +63,16 @@ def create(store, name, bundle, opts, overlay=False, platform=None):
         _discard(bundle, made_dir)
         raise
     return bundle
+
+
+def _close_to_others(bundle, opts):
+    """The bundle is 0700, as umoci makes it: an image's setuid-root file (or a 0666 device
+    node) in its rootfs is nothing another host user may reach. With --uid-map it belongs to the
+    container's root on the host, who must get through it to the rootfs."""
+    os.chmod(bundle, 0o700)
+    if opts.uid_map and os.geteuid() == 0:
+        from images.layer import map_id
+        os.chown(bundle, map_id(0, opts.uid_map), map_id(0, opts.gid_map or opts.uid_map))
 
 
 def unpacked_layer(store, layer, diff_id):

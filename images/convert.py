@@ -7,6 +7,7 @@ platform fields become org.opencontainers.image.* annotations. Options then over
 """
 
 import os
+import stat
 from dataclasses import dataclass, field
 
 from images.errors import ImageError
@@ -199,7 +200,41 @@ def _anonymous_volume(bundle, rootfs, dest):
     if not os.path.exists(path):
         seed = scoped_path(rootfs, dest)
         if seed and os.path.isdir(seed):
-            shutil.copytree(seed, path, symlinks=True)
+            shutil.copytree(seed, path, symlinks=True, copy_function=_copy_seed_entry)
+            _copy_owners(seed, path)
         else:
             os.makedirs(path)
     return path
+
+
+def _copy_seed_entry(src, dst):
+    """copytree's copy of one non-directory: a device node or fifo is made anew, never read (a
+    block device's contents would land in the volume, past the container's device rules);
+    owners are kept (the rootfs's, shifted by --uid-map: a copy owned by root would make the
+    image's setuid files the host's), then modes, times and xattrs, which a chown clears."""
+    import shutil
+    st = os.lstat(src)
+    if stat.S_ISREG(st.st_mode):
+        shutil.copyfile(src, dst)
+    elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+        if os.geteuid() != 0 and not stat.S_ISFIFO(st.st_mode):
+            return dst                      # a device node needs root; the rootfs had none either
+        os.mknod(dst, stat.S_IFMT(st.st_mode) | 0o600, st.st_rdev)
+    else:
+        return dst                          # sockets do not survive a copy
+    if os.geteuid() == 0:
+        os.lchown(dst, st.st_uid, st.st_gid)
+    shutil.copystat(src, dst)
+    return dst
+
+
+def _copy_owners(seed, copy):
+    """Directories and symlinks of the copy get the owners of the seed's (copytree keeps neither)."""
+    if os.geteuid() != 0:
+        return
+    for top, dirs, files in os.walk(seed):
+        for name in [""] + dirs + [f for f in files if os.path.islink(os.path.join(top, f))]:
+            src = os.path.join(top, name) if name else top
+            st = os.lstat(src)
+            if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                os.lchown(os.path.join(copy, os.path.relpath(src, seed)), st.st_uid, st.st_gid)

@@ -107,9 +107,13 @@ class Applier:
         # changed their contents), after everything in them was written.
         for path, times in self.dir_times.items():
             try:
-                os.utime(path, ns=times, follow_symlinks=False)
-            except FileNotFoundError:          # removed later in the same layer
-                pass
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except (FileNotFoundError, NotADirectoryError):   # removed later in the same layer
+                continue
+            try:
+                os.utime(fd, ns=times)
+            finally:
+                os.close(fd)
         if diff_id and f"{diff_id.split(':')[0]}:{actual}" != diff_id:
             raise DigestMismatch(f"layer {label}: uncompressed content hashes to sha256:{actual}, "
                                  f"config says {diff_id}")
@@ -289,18 +293,32 @@ class Applier:
         """Remove what lower layers put under directory, keeping what this layer wrote."""
         for entry in os.scandir(directory):
             path = entry.path
-            is_dir = entry.is_dir(follow_symlinks=False)
-            if path in self.written_parents or (path in self.written and is_dir):
+            # Only into a real directory: a name this layer wrote may since be a symlink (out).
+            if entry.is_dir(follow_symlinks=False) and (path in self.written_parents or path in self.written):
                 self._opaque(path)
-            elif path not in self.written:
+            elif path not in self.written and path not in self.written_parents:
                 self._remove(path, entry.stat(follow_symlinks=False))
 
     def _remove(self, path, st):
         if stat.S_ISDIR(st.st_mode):
             shutil.rmtree(path)
-            self._dirs.clear()
         else:
             os.unlink(path)
+        self._forget(path)
+
+    def _forget(self, path):
+        """Drop what was recorded under a removed path: a symlink may take its place, and times,
+        modes or an opaque marker applied through the old names would follow it, out of the rootfs."""
+        inside = path + "/"
+
+        def gone(p):
+            return p == path or p.startswith(inside)
+        for table in (self.dir_times, self._dir_modes):
+            for p in [p for p in table if gone(p)]:
+                del table[p]
+        self.written = {p for p in self.written if not gone(p)}
+        self.written_parents = {p for p in self.written_parents if not gone(p)}
+        self._dirs.clear()   # resolved through what was removed, a symlink among them
 
     # -- metadata -----------------------------------------------------------------------------
     @staticmethod
@@ -340,9 +358,13 @@ class Applier:
         """After the last layer: give directories kept writable their real modes."""
         for path, mode in self._dir_modes.items():
             try:
-                os.chmod(path, mode)
-            except FileNotFoundError:
-                pass
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            try:
+                os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
         self._dir_modes.clear()
 
 

@@ -38,6 +38,11 @@ class Store:
     def init(self):
         for d in (self.root, os.path.join(self.blobs, "sha256"), self.ingest_dir, self.layers_dir):
             os.makedirs(d, exist_ok=True)
+        # The unpacked layers (--overlay's lower directories) keep an image's setuid-root files
+        # and device nodes as they are: no other host user may reach them (the bundle is 0700 too).
+        # (A store another user owns, shared read-only with this one, is left as it is.)
+        if os.stat(self.layers_dir).st_uid == os.geteuid():
+            os.chmod(self.layers_dir, 0o700)
         layout = os.path.join(self.root, "oci-layout")
         if not os.path.exists(layout):
             _write_atomic(layout, b'{"imageLayoutVersion":"1.0.0"}')
