@@ -302,13 +302,18 @@ class Applier:
     def _remove(self, path, st):
         if stat.S_ISDIR(st.st_mode):
             shutil.rmtree(path)
+            self._forget(path)
         else:
             os.unlink(path)
-        self._forget(path)
+            self.written.discard(path)
+            if stat.S_ISLNK(st.st_mode):
+                self._dirs.clear()   # resolutions may have gone through the link
+        # (nothing is recorded below a file or a link: the tables hold resolved directories)
 
     def _forget(self, path):
-        """Drop what was recorded under a removed path: a symlink may take its place, and times,
-        modes or an opaque marker applied through the old names would follow it, out of the rootfs."""
+        """Drop what was recorded under a removed directory: a symlink may take its place, and
+        times, modes or an opaque marker applied through the old names would follow it, out of the
+        rootfs. A scan of the tables: directories are replaced far less often than files."""
         inside = path + "/"
 
         def gone(p):
