@@ -36,6 +36,9 @@ def _run_one(kind, index, hook, data):
         key, _, value = item.partition("=")
         env[key] = value
     timeout = hook.get("timeout")
+    if timeout is not None:
+        # poll() takes milliseconds in a C int: beyond ~24 days a timeout overflows it. None lasts longer.
+        timeout = min(timeout, 2_000_000)
     try:
         proc = subprocess.Popen(args, executable=path, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,

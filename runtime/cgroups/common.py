@@ -125,7 +125,7 @@ def hugepage_bytes(size):
     """"2MB" / "1GB" / "64KB" -> bytes; ConfigError otherwise."""
     units = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
     for unit, mult in units.items():
-        if size.endswith(unit) and size[:-2].isdigit():
+        if size.endswith(unit) and size[:-2].isascii() and size[:-2].isdigit():
             return int(size[:-2]) * mult
     raise ConfigError(f"linux.resources.hugepageLimits: pageSize {size!r} is not like 2MB or 1GB")
 
@@ -391,6 +391,16 @@ def procs(dirpath, recursive=True):
         except FileNotFoundError:
             continue
     return pids
+
+
+def refuse_busy(existing):
+    """A container's cgroup that was there before it (linux.cgroupsPath names one) must hold no
+    process, below it neither: everything in it is the container's to limit, and to kill and
+    remove on delete (which would otherwise take a host service along). runc 1.2's rule and words."""
+    found = [pid for path in existing for pid in procs(path)]
+    if found:
+        raise CgroupError(f"container's cgroup is not empty: {len(set(found))} process(es) found "
+                          f"(linux.cgroupsPath: {existing[0]})")
 
 
 def kill_pids(pids, sig):

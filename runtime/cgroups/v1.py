@@ -101,6 +101,7 @@ class V1Manager:
                               "(no cgroup v1 devices hierarchy is mounted)")
         try:
             self._make_paths()
+            common.refuse_busy([p for p in self.paths.values() if p not in self.created])
             self.write_resources(self.resources)
             if self.device_rules is not None:
                 self._write_devices(self.device_rules)

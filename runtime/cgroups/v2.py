@@ -295,6 +295,8 @@ class V2Manager:
     def create(self):
         try:
             self._make_path(needed_controllers(self.resources))
+            if self.path not in self.created:
+                common.refuse_busy([self.path])
             write_resources(self.path, self.resources)
             if self.device_rules is not None:
                 attach_device_filter(self.path, self.device_rules)

@@ -270,3 +270,20 @@ def test_signals_to_a_paused_container(managers, spawn):
     m.freeze()
     m.signal_all(signal.SIGKILL)        # cgroup.kill: frozen tasks die too
     assert proc.wait(timeout=30) == -signal.SIGKILL
+
+
+def test_an_existing_cgroup_with_processes_is_refused_and_left_alone(managers, spawn):
+    """linux.cgroupsPath naming a cgroup that already holds processes (a host service's, or below
+    it): create refuses it before writing a limit there (runc 1.2), so a delete can never kill
+    and remove what is not the container's."""
+    path = "/" + unique_id()
+    service = managers(config_with({}, cgroups_path=path))
+    service.create()
+    proc = start_inside(spawn, service)
+    before = read(os.path.join(service.path, "pids.max")) if os.path.exists(os.path.join(service.path, "pids.max")) else None
+    container = managers(config_with({"pids": {"limit": 7}}, cgroups_path=path))
+    with pytest.raises(CgroupError, match="container's cgroup is not empty: 1 process"):
+        container.create()
+    assert proc.poll() is None and os.path.isdir(service.path)
+    if before is not None:
+        assert read(os.path.join(service.path, "pids.max")) == before
