@@ -153,7 +153,7 @@ def destroy(record, g, manager=None):
     if poststop:
         from runtime import hooks, log
         hooks.run_all_warn("poststop", poststop, hook_state(record, "stopped"),
-                           lambda msg: log.warning(g, msg))
+                           lambda msg: log.warning(g, msg, stderr_is_ours=True))
 
 
 def forward_signals(pid):

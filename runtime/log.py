@@ -51,12 +51,19 @@ def error(g, message):
         pass
 
 
-def warning(g, message):
-    """A warning goes to --log only when given (stderr may be the container's stdio)."""
+def warning(g, message, stderr_is_ours=False):
+    """A warning goes to --log when given. Without it, only where stderr is not the container's
+    stdio (delete, the end of a foreground run) it goes there, as logrus's line, as runc's does."""
     if g.log:
         try:
             _append(g.log, _line(g, "warning", message))
         except OSError:
+            pass
+    elif stderr_is_ours:
+        try:
+            sys.stderr.write(_line(g, "warning", message))
+            sys.stderr.flush()
+        except (OSError, ValueError):
             pass
 
 

@@ -141,10 +141,13 @@ def test_poststop_runs_on_delete_and_failure_only_warns(pyrun, make_bundle, tmp_
     while pyrun.state(cid)["status"] != "stopped" and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not (tmp_path / "poststop").exists()
-    pyrun("delete", cid)
+    deleted = pyrun("delete", cid)
     state, _, _, _ = read_record(tmp_path / "poststop")
     assert state["status"] == "stopped" and state["id"] == cid
     assert not os.path.exists(os.path.join(pyrun.root, cid))
+    # without --log the warning is on delete's stderr, logrus's line as runc's (exit status still 0)
+    assert deleted.returncode == 0
+    assert 'level=warning msg="error running poststop hook #0: /bin/false: exit status 1' in deleted.stderr
 
 
 def test_hooks_run_in_order(pyrun, make_bundle, tmp_path):
