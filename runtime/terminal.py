@@ -30,7 +30,7 @@ class Console:
         self.slave = slave
 
 
-def open_pty(root, size=None):
+def open_pty(root, size=None, uid=0):
     """Open a pty from the devpts under root (the rootfs before pivot_root, or "/" inside)."""
     ptmx = paths.secure_join(root, "/dev/pts/ptmx")
     if not os.path.exists(ptmx):
@@ -42,17 +42,19 @@ def open_pty(root, size=None):
     fcntl.ioctl(master, TIOCSPTLCK, struct.pack("i", 0))
     # TIOCGPTPEER opens the slave through the master: no path lookup the container could redirect.
     slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
-    if size:
-        set_size(master, size.get("height", 0), size.get("width", 0))
+    if size:   # 16 bits each, as runc takes them
+        set_size(master, size.get("height", 0) & 0xFFFF, size.get("width", 0) & 0xFFFF)
+    if uid:
+        os.fchown(slave, uid, -1)   # the process's user owns its terminal (runc); the group stays tty
     return Console(master, slave)
 
 
-def setup_console(rootfs, console_sock, size=None):
+def setup_console(rootfs, console_sock, size=None, uid=0):
     """In the init, before pivot_root: open a pty in the container's devpts, bind its slave on
     /dev/console, send the master over console_sock. Returns the Console (its slave stays open)."""
     if console_sock is None:
         raise SetupError("process.terminal is true but no --console-socket was given")
-    console = open_pty(rootfs, size)
+    console = open_pty(rootfs, size, uid)
     target = paths.make_target(rootfs, "/dev/console", False)
     fd = paths.open_checked(rootfs, target)
     try:
@@ -86,11 +88,15 @@ def send_fd(sock, fd, name):
 def connect(path):
     """Connect to the caller's console socket (in the runtime, before forking)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Non-blocking, as Go's dial: a listener whose backlog is full fails at once (EAGAIN) instead
+    # of holding create, its lock and what it made, for ever.
+    sock.setblocking(False)
     try:
         sock.connect(path)
     except OSError as err:
         sock.close()
         raise SetupError(f"connect to console socket {path}: {err.strerror}") from None
+    sock.setblocking(True)
     return sock
 
 
@@ -153,9 +159,95 @@ def proxy(master, pid_alive):
                     inputs.remove(0)
                 else:
                     os.write(master, data)
-            if not ready and not pid_alive():
+            if not pid_alive():
+                # What is already there, then stop: a process it left behind with the pty open
+                # (a daemon) must not hold the caller (runc returns too).
+                _drain(master, 1)
                 break
     finally:
         if saved is not None:
             _signal.signal(_signal.SIGWINCH, saved_winch)
             termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
+def _drain(src, dst, seconds=0.2):
+    import select
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and select.select([src], [], [], 0.02)[0]:
+        try:
+            data = os.read(src, 65536)
+        except OSError:
+            return
+        if not data:
+            return
+        os.write(dst, data)
+
+
+def pipes_for_terminals():
+    """Foreground run or exec without a pty: before the container's process is forked, each of
+    our fds 0-2 that is a terminal is swapped for a pipe, which the process inherits and pyrun
+    relays (relay_pipes), as runc's setupProcessPipes does. Handed over as it is, the caller's
+    terminal would be the container's: TIOCSTI to type into the caller's shell, TIOCSCTTY to take
+    it, termios to turn its echo off, and a background process reading what the user types after
+    exec returned. Returns {fd: (the terminal, our pipe end)}, empty when none is a terminal;
+    restore_terminals() right after the fork."""
+    swapped = {}
+    for fd in (0, 1, 2):
+        if not os.isatty(fd):
+            continue
+        r, w = os.pipe()
+        theirs, ours = (r, w) if fd == 0 else (w, r)
+        swapped[fd] = (os.dup(fd), ours)
+        os.dup2(theirs, fd)
+        os.close(theirs)
+    return swapped
+
+
+def restore_terminals(swapped):
+    """Our own fds 0-2 back to the terminals (the forked process keeps its pipes)."""
+    for fd, (terminal, _) in swapped.items():
+        os.dup2(terminal, fd)
+        os.close(terminal)
+
+
+def relay_pipes(swapped, pid_alive):
+    """Copy our terminal to the process's stdin pipe, and its stdout/stderr pipes to our
+    terminals, until the process has exited and its output pipes are closed (runc waits for them
+    too: whatever it left running with them open keeps them open)."""
+    import select
+    outs = {ours: fd for fd, (_, ours) in swapped.items() if fd != 0}
+    stdin_pipe = swapped[0][1] if 0 in swapped else None
+    try:
+        while outs or stdin_pipe is not None:
+            inputs = list(outs) + ([0] if stdin_pipe is not None else [])
+            ready = select.select(inputs, [], [], 0.5)[0]
+            for src in ready:
+                data = os.read(src, 65536) if src != 0 else _read_or_empty(0)
+                if src == 0:
+                    if data:
+                        try:
+                            os.write(stdin_pipe, data)
+                            continue
+                        except OSError:   # the process closed its stdin
+                            pass
+                    os.close(stdin_pipe)
+                    stdin_pipe = None
+                elif data:
+                    os.write(outs[src], data)
+                else:
+                    os.close(src)
+                    del outs[src]
+            if stdin_pipe is not None and not pid_alive():
+                os.close(stdin_pipe)
+                stdin_pipe = None
+    finally:
+        for fd in list(outs) + ([stdin_pipe] if stdin_pipe is not None else []):
+            os.close(fd)
+
+
+def _read_or_empty(fd):
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""

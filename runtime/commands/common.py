@@ -26,8 +26,9 @@ def _is_int(text):
 
 def create_from_options(g, opts, container_id, foreground=False):
     """Create from create's/run's options. In the foreground (run without --detach), a terminal
-    without --console-socket gets a socketpair whose other end pyrun keeps: returns
-    (Created, our end or None)."""
+    without --console-socket gets a socketpair whose other end pyrun keeps; without a terminal,
+    those of our fds 0-2 that are terminals reach the container as pipes pyrun relays
+    (terminal.pipes_for_terminals). Returns (Created, our socket end or None, the swapped pipes)."""
     from runtime.process import parent
     if g.systemd_cgroup:
         from runtime.errors import Unsupported
@@ -51,9 +52,13 @@ def create_from_options(g, opts, container_id, foreground=False):
         except OSError:
             pass  # keyrings may be unavailable (e.g. restricted by seccomp); runc ignores that too
     ours = theirs = None
+    swapped = {}
     if foreground and opts.console_socket is None and config["process"].get("terminal"):
         import socket
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    elif foreground and not config["process"].get("terminal"):
+        from runtime import terminal
+        swapped = terminal.pipes_for_terminals()
     try:
         created = parent.create(g, container_id, bundle, config, pid_file=opts.pid_file,
                                 console_socket=opts.console_socket, console_sock=theirs,
@@ -61,8 +66,12 @@ def create_from_options(g, opts, container_id, foreground=False):
     except BaseException:
         if ours is not None:
             ours.close()
+        for _, pipe in swapped.values():
+            os.close(pipe)
         raise
     finally:
         if theirs is not None:
             theirs.close()
-    return created, ours
+        if swapped:
+            terminal.restore_terminals(swapped)
+    return created, ours, swapped

@@ -19,5 +19,5 @@ OPTIONS = [
 def main(g, opts, args):
     from runtime.commands import common
     container_id = one_id(args, "create")
-    common.create_from_options(g, opts, container_id)   # returns (created, None) here
+    common.create_from_options(g, opts, container_id)   # returns (created, None, {}) here
     return 0

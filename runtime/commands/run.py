@@ -18,7 +18,7 @@ def main(g, opts, args):
     from runtime import container
     from runtime.commands import common
     container_id = one_id(args, "run")
-    created, ours = common.create_from_options(g, opts, container_id, foreground=not opts.detach)
+    created, ours, swapped = common.create_from_options(g, opts, container_id, foreground=not opts.detach)
     record = created.record
     if opts.detach:
         container.start(record, g)
@@ -33,6 +33,9 @@ def main(g, opts, args):
     if master is not None:
         from runtime import state, terminal
         terminal.proxy(master, lambda: state.init_alive(record))
+    elif swapped:
+        from runtime import state, terminal
+        terminal.relay_pipes(swapped, lambda: state.init_alive(record))
     status = container.wait_for_exit_status(pid)
     if not opts.keep:
         container.destroy(record, g, created.manager)

@@ -128,10 +128,16 @@ def execute(g, record, process, opts):
     early_cgroup = manager if st != "paused" and not (process.get("execCPUAffinity") or {}).get("initial") \
         else None
     parent_end, child_end = sync.pair()
+    swapped = {}
+    if not opts.detach and not process.get("terminal"):
+        from runtime import terminal
+        swapped = terminal.pipes_for_terminals()   # the caller's terminal is not the container's
     child_pid, _ = spawn.start_child(early_cgroup)
     if child_pid == 0:
         parent_end.close()
         tenant.run_child(plan, child_end, early_cgroup)
+    if swapped:
+        terminal.restore_terminals(swapped)
     child_end.close()
     for _, fd in ns_fds:
         os.close(fd)
@@ -185,6 +191,8 @@ def execute(g, record, process, opts):
     if master is not None:
         from runtime import terminal
         terminal.proxy(master, lambda: _alive(pid))
+    elif swapped:
+        terminal.relay_pipes(swapped, lambda: _alive(pid))
     return container.wait_for_exit_status(pid)
 
 

@@ -87,7 +87,8 @@ def _init(plan, chan):
     console = None
     if process.get("terminal"):
         from runtime import terminal
-        console = terminal.setup_console(plan.rootfs, plan.console_sock, process.get("consoleSize"))
+        console = terminal.setup_console(plan.rootfs, plan.console_sock, process.get("consoleSize"),
+                                         (process.get("user") or {}).get("uid", 0))
         plan.console_sock.close()
 
     rootfs.pivot(plan.rootfs, plan.no_pivot)

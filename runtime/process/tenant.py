@@ -88,7 +88,7 @@ def _tenant(plan, prepared, chan):
         os.setsid()
         if process.get("terminal"):
             from runtime import terminal
-            console = terminal.open_pty("/", process.get("consoleSize"))
+            console = terminal.open_pty("/", process.get("consoleSize"), (process.get("user") or {}).get("uid", 0))
             terminal.send_fd(plan.console_sock, console.master, b"/dev/ptmx")
             os.close(console.master)
             plan.console_sock.close()
