@@ -187,6 +187,33 @@ def process_creating_syscalls(argv):
     return made
 
 
+def console_server(path, timeout=30):
+    """A --console-socket at path that accepts one connection, in a thread, and keeps what comes
+    with SCM_RIGHTS: returns (thread, {"name": the payload, "fds": the fds}); join the thread."""
+    import socket
+    import threading
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    server.settimeout(timeout)
+    received = {"fds": [], "name": None}
+
+    def accept():
+        try:
+            conn, _ = server.accept()
+            name, fds, _, _ = socket.recv_fds(conn, 1024, 4)
+            received["name"], received["fds"] = name, fds
+            conn.close()
+        except OSError:
+            pass
+        finally:
+            server.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    return thread, received
+
+
 def read_pty(master, until, timeout=20, on_output=None):
     """What a pty master gives until `until` (bytes) has come, the other side closes, or timeout
     seconds pass; on_output(all read so far) is called after each chunk."""

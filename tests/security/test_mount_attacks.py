@@ -5,12 +5,10 @@ container can reach. Each fails if the defence it names regresses.
 """
 
 import os
-import socket
-import threading
 
 import pytest
 
-from testlib import needs_root, read_pty
+from testlib import console_server, needs_root, read_pty
 
 pytestmark = needs_root
 
@@ -83,36 +81,12 @@ def host(tmp_path):
             f.write(watch.core)
 
 
-def _console_server(path):
-    """Accept one connection on a unix socket and keep the fd sent with SCM_RIGHTS."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
-    server.settimeout(30)
-    received = {"fds": []}
-
-    def accept():
-        try:
-            conn, _ = server.accept()
-            _, fds, _, _ = socket.recv_fds(conn, 1024, 4)
-            received["fds"] = fds
-            conn.close()
-        except OSError:
-            pass
-        finally:
-            server.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    return thread, received
-
-
 def _run_with_console(rt, bundle, tmp_path, until=b"done"):
     """create with a console socket, start, and read the pty until `until`; (create result, output)."""
     bundle.config["process"]["terminal"] = True
     bundle.save()
     sock = str(tmp_path / "console.sock")
-    thread, received = _console_server(sock)
+    thread, received = console_server(sock)
     cid = rt.new_id()
     created = rt("create", "-b", bundle.path, "--console-socket", sock, cid, check=False)
     thread.join(10)

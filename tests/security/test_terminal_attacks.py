@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from testlib import needs_root, read_pty
+from testlib import console_server, needs_root, read_pty
 
 pytestmark = needs_root
 
@@ -101,34 +101,10 @@ def tbundle(make_bundle, ttyatk):
 # helpers
 
 
-def _console_server(path):
-    """Accept one connection on a unix socket and keep the fd sent with SCM_RIGHTS."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
-    server.settimeout(30)
-    received = {"fds": [], "name": None}
-
-    def accept():
-        try:
-            conn, _ = server.accept()
-            name, fds, _, _ = socket.recv_fds(conn, 1024, 4)
-            received["name"], received["fds"] = name, fds
-            conn.close()
-        except OSError:
-            pass
-        finally:
-            server.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    return thread, received
-
-
 def _run_with_console(rt, bundle, tmp_path, until=b"DONE"):
     """create with a console socket, start, read the pty until `until`: the output as text."""
     sock = str(tmp_path / f"console-{os.path.basename(rt.binary)}.sock")
-    thread, received = _console_server(sock)
+    thread, received = console_server(sock)
     cid = rt.new_id()
     rt("create", "-b", bundle.path, "--console-socket", sock, cid)
     thread.join(10)
@@ -145,7 +121,7 @@ def _exec_with_console(rt, cid, tmp_path, script, *opts, until=b"DONE"):
     sock = str(tmp_path / f"exec-{os.path.basename(rt.binary)}.sock")
     if os.path.exists(sock):
         os.unlink(sock)
-    thread, received = _console_server(sock)
+    thread, received = console_server(sock)
     rt("exec", "-t", "-d", "--console-socket", sock, *opts, cid, "sh", "-c", script)
     thread.join(10)
     assert len(received["fds"]) == 1, received
@@ -299,7 +275,7 @@ def test_no_master_or_console_socket_inside(pyrun, tbundle, tmp_path):
              "for n in 0 1 2; do readlink /proc/1/fd/$n; done; ls -1 /proc/1/fd; echo DONE")
     b = tbundle(["sh", "-c", check + "; sleep 300"], terminal=True)
     sock = str(tmp_path / "c.sock")
-    thread, received = _console_server(sock)
+    thread, received = console_server(sock)
     cid = pyrun.new_id()
     pyrun("create", "-b", b.path, "--console-socket", sock, cid)
     thread.join(10)
@@ -533,7 +509,7 @@ def test_console_socket_symlink_is_followed_as_runc_does(pyrun, runc, tbundle, t
     b = tbundle(["sh", "-c", "echo DONE"], terminal=True)
     for rt in (runc, pyrun):
         real = str(tmp_path / f"real-{os.path.basename(rt.binary)}.sock")
-        thread, received = _console_server(real)
+        thread, received = console_server(real)
         link = real + ".lnk"
         os.symlink(real, link)
         cid = rt.new_id()
@@ -552,7 +528,7 @@ def test_console_size_beyond_16_bits(pyrun, runc, tbundle, tmp_path):
     b.save()
     assert _run_with_console(runc, b, tmp_path).split("\n")[0] == "4464 80"
     sock = str(tmp_path / "size.sock")
-    thread, received = _console_server(sock)
+    thread, received = console_server(sock)
     created = pyrun("create", "-b", b.path, "--console-socket", sock, pyrun.new_id(), check=False)
     thread.join(10)
     for fd in received["fds"]:
