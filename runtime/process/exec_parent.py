@@ -132,12 +132,14 @@ def execute(g, record, process, opts):
     if not opts.detach and not process.get("terminal"):
         from runtime import terminal
         swapped = terminal.pipes_for_terminals()   # the caller's terminal is not the container's
-    child_pid, _ = spawn.start_child(early_cgroup)
-    if child_pid == 0:
-        parent_end.close()
-        tenant.run_child(plan, child_end, early_cgroup)
-    if swapped:
-        terminal.restore_terminals(swapped)
+    try:
+        child_pid, _ = spawn.start_child(early_cgroup)
+        if child_pid == 0:
+            parent_end.close()
+            tenant.run_child(plan, child_end, early_cgroup)   # never returns
+    finally:
+        if swapped:   # our own stdio back, also when the fork failed: the error goes to it
+            terminal.restore_terminals(swapped)
     child_end.close()
     for _, fd in ns_fds:
         os.close(fd)
