@@ -151,6 +151,11 @@ def fs_type(fd):
     return ctypes.c_long.from_buffer(buf).value
 
 
+def is_procfs_root(fd):
+    """fd is the root directory of a procfs mount (not a directory inside one, nor a look-alike)."""
+    return fs_type(fd) == PROC_SUPER_MAGIC and os.fstat(fd).st_ino == 1
+
+
 # openat2(2): open a path without crossing a mount or following a link (runtime/procfs.py).
 RESOLVE_NO_XDEV = 0x01
 RESOLVE_NO_MAGICLINKS = 0x02

@@ -15,9 +15,6 @@ import os
 from runtime import linux
 from runtime.errors import SetupError
 
-_PROC_ROOT_INO = 1
-
-
 def open_for_write(relative):
     """An fd of /proc/<relative> open for writing; SetupError naming the file when /proc is not
     a procfs root or anything is mounted over the file or its path (or a link is on it). A first
@@ -25,7 +22,7 @@ def open_for_write(relative):
     path = "/proc/" + relative
     proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        if linux.fs_type(proc) != linux.PROC_SUPER_MAGIC or os.fstat(proc).st_ino != _PROC_ROOT_INO:
+        if not linux.is_procfs_root(proc):
             raise SetupError(f"{path}: /proc is not the root of a procfs mount")
         first, _, rest = relative.partition("/")
         if first in ("self", "thread-self"):

@@ -141,7 +141,7 @@ def _exec_fifo_path(path_fd):
     try:
         proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
-            on_procfs = linux.fs_type(proc) == linux.PROC_SUPER_MAGIC and os.fstat(proc).st_ino == 1
+            on_procfs = linux.is_procfs_root(proc)
         finally:
             os.close(proc)
         found = os.stat(path)

@@ -206,7 +206,7 @@ def _is_procfs(path):
     except OSError:
         return False
     try:
-        return linux.fs_type(fd) == linux.PROC_SUPER_MAGIC and os.fstat(fd).st_ino == 1   # its root
+        return linux.is_procfs_root(fd)
     finally:
         os.close(fd)
 
