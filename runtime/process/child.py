@@ -11,7 +11,7 @@ the init directly in its new namespaces, the user namespace included (run_cloned
 import os
 
 from runtime import linux, namespaces
-from runtime.process import init, spawn
+from runtime.process import init
 
 
 def run(plan, chan):
@@ -31,7 +31,7 @@ def run_cloned_init(plan, chan):
     try:
         # First: nothing of a container can see this process yet (it is alone in a new pid
         # namespace, or in the host's).
-        spawn.close_fds_except(init.needed_fds(plan, chan))
+        init.drop_other_fds(plan, chan)
         if plan.cgroup is not None:
             # Before becoming the user namespace's root: v1 takes a task only from the host's root.
             plan.cgroup.join_self()
@@ -76,7 +76,7 @@ def _child(plan, chan):
     # The init forked below may share a pid namespace with others: it must start with nothing,
     # and non-dumpable (runc's init is from birth).
     linux.prctl(linux.PR_SET_DUMPABLE, 0)
-    spawn.close_fds_except(init.needed_fds(plan, chan))
+    init.drop_other_fds(plan, chan)
     pid = os.fork()
     if pid == 0:
         init.run(plan, chan)

@@ -14,17 +14,15 @@ import stat
 from runtime import linux, network, rootfs, state
 from runtime.cgroups.common import own_cgroups
 from runtime.errors import PyrunError, SetupError, strerror_text
-from runtime.process import setup, sync
+from runtime.process import setup, spawn, sync
 from runtime.rootfs import cgroupfs
 
 
-def needed_fds(plan, chan):
-    """The fds the init starts with (runtime/process/spawn.close_fds_except closes the rest):
-    stdio, --preserve-fds (and LISTEN_FDS), the sync channel, the exec fifo, the console socket."""
-    fds = [0, 1, 2, *range(3, 3 + plan.preserve_fds), chan.fileno(), plan.exec_fifo_fd]
-    if plan.console_sock is not None:
-        fds.append(plan.console_sock.fileno())
-    return fds
+def drop_other_fds(plan, chan):
+    """Close every fd the init does not start with: stdio, --preserve-fds (and LISTEN_FDS), the
+    sync channel, the exec fifo, the console socket (see runtime/process/spawn.close_fds_except)."""
+    spawn.close_fds_except(plan.preserve_fds, chan.fileno(), plan.exec_fifo_fd,
+                           plan.console_sock.fileno() if plan.console_sock is not None else None)
 
 
 def run(plan, chan):

@@ -11,8 +11,9 @@ import os
 from runtime import linux
 
 
-def close_fds_except(keep):
-    """Close every fd but those in keep: called by a fork of the runtime before it is in the
+def close_fds_except(preserve_fds, *keep):
+    """Close every fd but stdio, the preserve_fds after it (--preserve-fds, LISTEN_FDS) and those
+    in keep (None ones skipped): called by a fork of the runtime before it is in the
     container's pid namespace (or is alone there), so that it never holds what the runtime's
     caller left open, nor the runtime's own files.
 
@@ -20,8 +21,9 @@ def close_fds_except(keep):
     process.cwd /proc/self/fd/N or, for a process given CAP_SYS_PTRACE, through /proc/PID/fd
     (CVE-2024-21626). runc's children never get them (Go passes a child only the fds it names).
     The runtime itself keeps its own, as runc does (`--process /dev/fd/3`, `--log /dev/fd/4`)."""
+    kept = {*range(3 + preserve_fds), *(fd for fd in keep if fd is not None)}
     first = 0
-    for fd in sorted(set(keep)) + [0x7FFFFFFF]:
+    for fd in sorted(kept) + [0x7FFFFFFF]:
         if fd > first:
             try:
                 linux.close_range(first, fd - 1)

@@ -58,8 +58,8 @@ def run_child(plan, chan, cgroup=None):
         namespaces.join(namespaces.Plan(set(), plan.ns_fds))
         # Still outside the container's pid namespace: the tenant forked below holds nothing of
         # the runtime's or its caller's beyond stdio, --preserve-fds, the channel and the console.
-        spawn.close_fds_except([0, 1, 2, *range(3, 3 + plan.preserve_fds), chan.fileno(),
-                                *([plan.console_sock.fileno()] if plan.console_sock is not None else [])])
+        spawn.close_fds_except(plan.preserve_fds, chan.fileno(),
+                               plan.console_sock.fileno() if plan.console_sock is not None else None)
         pid = os.fork()
         if pid == 0:
             _tenant(plan, prepared, chan)
