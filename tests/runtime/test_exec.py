@@ -177,6 +177,24 @@ def test_exec_detach_pid_file(pyrun, running, tmp_path):
     assert os.readlink(f"/proc/{raw}/ns/pid") == os.readlink(f"/proc/{init}/ns/pid")
 
 
+def test_exec_detach_pid_file_failure_leaves_no_process(pyrun, running, tmp_path):
+    """A --pid-file that cannot be written fails exec (255) and kills the process it started, as
+    runc does: nobody could find it otherwise."""
+    marker = f"{os.getpid() % 1000 + 9000}"
+    proc = pyrun("exec", "-d", "--pid-file", str(tmp_path / "missing" / "pid"), running, "sleep", marker,
+                 check=False)
+    assert proc.returncode == 255 and "missing" in proc.stderr
+    left = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if f.read().split(b"\0")[:2] == [b"sleep", marker.encode()]:
+                    left.append(entry)
+        except OSError:
+            continue
+    assert left == []
+
+
 def test_exec_forwards_signals(pyrun, running):
     proc = subprocess.Popen(pyrun.cmd("exec", running, "sh", "-c",
                                       "trap 'echo caught; exit 5' TERM; echo ready; while :; do sleep 0.05; done"),

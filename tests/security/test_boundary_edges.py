@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-from testlib import needs_root
+from testlib import leftovers, needs_root
 
 pytestmark = needs_root
 
@@ -67,10 +67,13 @@ def test_exec_fifo_is_not_reopened_through_an_image_proc(pyrun, runc, make_bundl
             open(os.path.join(fds, str(n)), "w").close()
         bundle.save()
         cid = rt.new_id()
-        rt("create", "-b", bundle.path, cid, check=False)
+        created = rt("create", "-b", bundle.path, cid, check=False)
         time.sleep(1)
         started = os.path.exists(os.path.join(bundle.rootfs, "tmp", "started"))
         assert not started, f"{rt.binary}: the container's process ran before start"
+        if rt is pyrun:
+            assert created.returncode != 0 and "procfs" in created.stderr
+            assert leftovers(pyrun, cid, bundle) == []
 
 
 def test_pid_file_leftover_does_not_fail_create(pyrun, make_bundle, tmp_path):

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from testlib import needs_root
+from testlib import leftovers, needs_root
 
 pytestmark = needs_root
 
@@ -156,6 +156,8 @@ def _attack_host_cgroup(rt, make_bundle, hostsvc, how, nested):
         if how == "failed-create":
             assert results[0].returncode != 0
     assert svc.problems() == []
+    if rt.binary.endswith("pyrun"):
+        assert leftovers(rt, cid, bundle) == []
     return [r.stderr for r in results]
 
 

@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-from testlib import needs_root
+from testlib import leftovers, needs_root
 
 pytestmark = needs_root
 
@@ -55,9 +55,11 @@ def test_init_cwd_through_proc_self_fd_stays_in_the_container(pyrun, make_bundle
         bundle = make_bundle(args=["sh", "-c", f"readlink /proc/self/cwd; cat ../../{MARKER} 2>/dev/null"])
         bundle.config["process"]["cwd"] = f"/proc/self/fd/{n}"
         bundle.save()
-        proc = pyrun("run", "-b", bundle.path, pyrun.new_id(), check=False, timeout=30)
+        cid = pyrun.new_id()
+        proc = pyrun("run", "-b", bundle.path, cid, check=False, timeout=30)
         if proc.returncode == 0 and (proc.stdout.startswith(str(tmp_path)) or "secret" in proc.stdout):
             reached.append((n, proc.stdout))
+        assert leftovers(pyrun, cid, bundle) == []   # refused or run: either way nothing stays
     assert reached == [], f"the container's process started in a host directory: {reached}"
 
 

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from testlib import console_server, needs_root, read_pty
+from testlib import console_server, leftovers, needs_root, read_pty
 
 pytestmark = needs_root
 
@@ -449,6 +449,8 @@ def test_console_socket_that_never_accepts_does_not_hang_create(pyrun, runc, tbu
             rt("delete", "--force", cid, check=False)
             _remove_cgroups(cid)
         assert not hung and proc.returncode != 0, f"{rt.binary} create hung on a full console socket"
+        if rt is pyrun:
+            assert leftovers(pyrun, cid, b) == []
 
 
 def test_console_peer_that_hangs_up_fails_create_cleanly(pyrun, tbundle, tmp_path):
